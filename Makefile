@@ -1,0 +1,59 @@
+# lever_grid — one target per task. `make demo` and `make test` set everything up.
+SHELL := /bin/bash
+VENV  := .venv
+PY    := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+SITE  := $(CURDIR)/$(VENV)/lib/python3.11/site-packages
+# QGIS tests never need a screen; the desktop test starts its own Xvfb.
+export QT_QPA_PLATFORM ?= offscreen
+
+.PHONY: install demo test lint format test-core test-qgis test-desktop package bench clean sample
+
+install: $(STAMP)
+
+# Debian's QGIS + system GEOS/GDAL/PROJ; a venv that sees Debian's qgis/PyQt5/pyproj;
+# shapely and pyogrio compiled against the same libraries QGIS links (safe in-process).
+$(STAMP): .ci/requirements.txt .ci/constraints.txt .ci/requirements-nodeps.txt pyproject.toml
+	.ci/install-system
+	test -x $(PY) || /usr/bin/python3 -m venv --system-site-packages $(VENV)
+	mkdir -p $(VENV)/share && ln -sfn /usr/share/proj $(VENV)/share/proj
+	$(PY) -m pip install -q -c .ci/constraints.txt --no-binary shapely,pyogrio -r .ci/requirements.txt
+	$(PY) -m pip install -q --no-deps -r .ci/requirements-nodeps.txt
+	$(PY) -m pip install -q --no-deps -e .
+	$(PY) -c "import shapely, pyogrio, pyproj, geopandas; \
+	  assert shapely.geos_version[:2] == (3, 11), shapely.geos_version; \
+	  print('shapely', shapely.__version__, 'GEOS', shapely.geos_version_string, \
+	        '| pyogrio GDAL', pyogrio.__gdal_version_string__, '| PROJ', pyproj.proj_version_str)"
+	touch $@
+
+demo: install
+	$(VENV)/bin/lever-grid demo --out outputs/demo
+
+sample: install
+	$(PY) resources/sample/make_sample.py
+
+lint: install
+	$(VENV)/bin/ruff check lever_grid tests bench .ci resources
+
+format: install
+	$(VENV)/bin/ruff format lever_grid tests bench .ci resources
+
+test-core: install
+	$(PY) -m pytest tests/core -p no:pytest_qgis -q
+
+test-qgis: install
+	$(PY) -m pytest tests/qgis -q
+
+test-desktop: install package
+	$(PY) -m pytest tests/desktop -p no:pytest_qgis -q
+
+test: lint test-core test-qgis test-desktop
+
+package: install
+	$(PY) .ci/package.py dist/lever_grid.zip
+
+bench: install
+	$(PY) bench/run_all.py
+
+clean:
+	rm -rf dist outputs tests/artifacts .pytest_cache .qgis-settings

@@ -1,0 +1,7 @@
+"""``python -m lever_grid``."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

@@ -1,0 +1,180 @@
+"""Command line front end: ``lever-grid`` and ``python -m lever_grid``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+__all__ = ["main"]
+
+EXIT_OK, EXIT_BAD_INPUT, EXIT_CANCELLED = 0, 2, 130
+
+
+class ProgressBar:
+    """A one-line progress bar on stderr (only when stderr is a terminal)."""
+
+    def __init__(self, enabled: bool | None = None) -> None:
+        self.enabled = sys.stderr.isatty() if enabled is None else enabled
+        self.last = -1
+
+    def __call__(self, fraction: float) -> None:
+        pct = int(fraction * 100)
+        if self.enabled and pct != self.last:
+            self.last = pct
+            bar = "#" * (pct // 4)
+            sys.stderr.write(f"\r[{bar:<25}] {pct:3d}%")
+            if pct >= 100:
+                sys.stderr.write("\n")
+            sys.stderr.flush()
+
+    def log(self, message: str) -> None:
+        if self.enabled and 0 <= self.last < 100:
+            sys.stderr.write("\r\033[K")
+        print(f"lever-grid: {message}", file=sys.stderr)
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="lever-grid", description=(
+        "Community-policing grid management: grid cells from roads, camera coverage "
+        "audit, incident change per cell."))
+    sub = p.add_subparsers(dest="command", required=True)
+
+    a = sub.add_parser("analyse", aliases=["analyze"], help="camera coverage, blind spots, "
+                       "incident change per cell")
+    a.add_argument("--cells", required=True, help="cells layer (path or path|layername=NAME)")
+    a.add_argument("--cameras", required=True, help="cameras layer")
+    a.add_argument("--incidents", help="incidents layer, CSV or XLSX")
+    a.add_argument("--buildings", help="building footprints (occluders)")
+    a.add_argument("--roads", help="roads (road length and road coverage)")
+    a.add_argument("--period", help="current period START/END (ISO dates)")
+    a.add_argument("--compare", help="previous period START/END (ISO dates)")
+    a.add_argument("--kinds", help="camera kinds that count, e.g. public1,public2")
+    a.add_argument("--watch", choices=("cells", "roads"), default="cells")
+    a.add_argument("--min-blind-area", type=float, default=1.0, metavar="M2")
+    a.add_argument("--assume-crs", help="CRS for inputs without one: EPSG:NNNN or 'local'")
+    a.add_argument("--out", required=True, help="output GeoPackage")
+
+    e = sub.add_parser("export", help="GeoJSON (RFC 7946) from an analysis GeoPackage")
+    e.add_argument("gpkg")
+    e.add_argument("--geojson", required=True, metavar="DIR")
+
+    m = sub.add_parser("map", help="briefing map picture from an analysis GeoPackage")
+    m.add_argument("gpkg")
+    m.add_argument("--png", required=True, metavar="FILE")
+
+    d = sub.add_parser("demo", help="run the whole job on the bundled sample village")
+    d.add_argument("--out", default="outputs/demo", metavar="DIR")
+    return p
+
+
+def _read(path: str | None, role: str, args, geometry=None):
+    from .core.io import read_layer
+
+    if path is None:
+        return None
+    return read_layer(path, role, geometry=geometry, assume_crs=getattr(args, "assume_crs", None))
+
+
+def _cmd_analyse(args, progress) -> int:
+    from .core.analysis import analyse
+    from .core.io import LINES, POINTS, POLYGONS, write_layers
+
+    cells = _read(args.cells, "cells", args, POLYGONS)
+    cameras = _read(args.cameras, "cameras", args, POINTS)
+    buildings = _read(args.buildings, "buildings", args, POLYGONS)
+    roads = _read(args.roads, "roads", args, LINES)
+    incidents = _incidents(args, progress)
+    period, compare = _periods(args)
+    layers = analyse(cells, cameras, buildings=buildings, roads=roads, incidents=incidents,
+                     period=period, compare=compare, kinds=args.kinds, watch=args.watch,
+                     min_blind_area=args.min_blind_area, progress=progress)
+    write_layers(args.out, layers)
+    progress.info(f"wrote {args.out}")
+    return EXIT_OK
+
+
+def _incidents(args, progress):
+    if not args.incidents:
+        return None
+    from .core.incidents import read_incidents
+
+    return read_incidents(args.incidents, assume_crs=args.assume_crs, progress=progress)
+
+
+def _periods(args):
+    if not (args.period or args.compare):
+        return None, None
+    from .core.incidents import parse_period
+
+    period = parse_period(args.period, option="--period") if args.period else None
+    compare = parse_period(args.compare, option="--compare") if args.compare else None
+    return period, compare
+
+
+def _read_outputs(path: str) -> dict:
+    import pyogrio
+
+    from .core.errors import InputError
+    from .core.io import list_layers
+
+    if not Path(path).exists():
+        raise InputError("file not found", file=path)
+    try:
+        names = list_layers(path)
+        return {n: pyogrio.read_dataframe(path, layer=n) for n in names}
+    except Exception as exc:  # noqa: BLE001
+        raise InputError(f"not a readable GeoPackage ({exc})", file=path) from None
+
+
+def _cmd_export(args, progress) -> int:
+    from .core.export import export_geojson_dir
+
+    for path in export_geojson_dir(_read_outputs(args.gpkg), args.geojson):
+        progress.info(f"wrote {path}")
+    return EXIT_OK
+
+
+def _cmd_map(args, progress) -> int:
+    from .core.mapping import render_map
+
+    layers = _read_outputs(args.gpkg)
+    progress.info(f"wrote {render_map(layers, args.png, cameras=layers.get('cameras'))}")
+    return EXIT_OK
+
+
+def _cmd_demo(args, progress) -> int:
+    from .demo import run_demo
+
+    run_demo(Path(args.out), progress)
+    return EXIT_OK
+
+
+COMMANDS = {"analyse": _cmd_analyse, "analyze": _cmd_analyse, "export": _cmd_export,
+            "map": _cmd_map, "demo": _cmd_demo}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; returns the exit code (0 ok, 2 bad input, 130 cancelled)."""
+    from .core.errors import Cancelled, InputError
+    from .core.progress import Progress
+
+    args = _parser().parse_args(argv)
+    bar = ProgressBar()
+    progress = Progress(bar, None, bar.log)
+    started = time.perf_counter()
+    try:
+        code = COMMANDS[args.command](args, progress)
+    except InputError as err:
+        print(f"lever-grid: error: {err.line()}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except (Cancelled, KeyboardInterrupt):
+        print("lever-grid: cancelled", file=sys.stderr)
+        return EXIT_CANCELLED
+    progress.info(f"done in {time.perf_counter() - started:.1f} s")
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

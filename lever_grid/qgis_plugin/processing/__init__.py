@@ -1,0 +1,1 @@
+"""Processing provider ``levergrid`` and its algorithms."""

@@ -1,0 +1,128 @@
+"""``levergrid:analyse`` — camera coverage, blind spots and incident change per cell."""
+
+from __future__ import annotations
+
+from qgis.core import (
+    QgsProcessing,
+    QgsProcessingContext,
+    QgsProcessingOutputVectorLayer,
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterFeatureSource,
+    QgsProcessingParameterFileDestination,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterString,
+)
+
+from ...core.cameras import KINDS
+from ...core.errors import InputError
+from ..convert import raise_processing, source_to_gdf
+from .base import LeverGridAlgorithm
+
+LAYER_OUTPUTS = ("camera_views", "overlap", "blind_spots", "cell_stats", "office_stats")
+WATCH = ("cells", "roads")
+
+
+class AnalyseAlgorithm(LeverGridAlgorithm):
+    NAME = "analyse"
+    LABEL = "Analyse camera coverage and incidents"
+    HELP = (
+        "Computes what the cameras see in every grid cell: camera views (circles or "
+        "field-of-view sectors cut by buildings), overlap counts, blind spots, road coverage "
+        "and incident change between two periods. Writes one GeoPackage with the layers "
+        "cells, camera_views, overlap, blind_spots, cell_stats and office_stats."
+    )
+
+    def initAlgorithm(self, config=None):
+        poly, point, line = (QgsProcessing.TypeVectorPolygon, QgsProcessing.TypeVectorPoint,
+                             QgsProcessing.TypeVectorLine)
+        p = self._add
+        p(QgsProcessingParameterFeatureSource("CELLS", self.tr("Grid cells"), [poly]),
+          "Polygon layer of grid cells with a unique cell_id field.")
+        p(QgsProcessingParameterFeatureSource("CAMERAS", self.tr("Cameras"), [point]),
+          "Point layer with camera_id and kind; optional status, range_m, heading_deg, fov_deg.")
+        p(QgsProcessingParameterFeatureSource("BUILDINGS", self.tr("Buildings"), [poly],
+                                              optional=True),
+          "Building footprints: they block camera views and are not watched.")
+        p(QgsProcessingParameterFeatureSource("ROADS", self.tr("Roads"), [line], optional=True),
+          "Road centrelines, for road length and road coverage per cell.")
+        p(QgsProcessingParameterFeatureSource("INCIDENTS", self.tr("Incidents"), [point],
+                                              optional=True),
+          "Incident points with incident_id, occurred_at and optional category.")
+        p(QgsProcessingParameterString("PERIOD", self.tr("Current period (START/END)"),
+                                       optional=True),
+          "ISO dates, e.g. 2025-01-01/2025-05-31. Default: 1 January of the latest "
+          "incident's year to its date.")
+        p(QgsProcessingParameterString("COMPARE", self.tr("Previous period (START/END)"),
+                                       optional=True),
+          "Default: the current period one year earlier.")
+        p(QgsProcessingParameterEnum("KINDS", self.tr("Camera kinds that count"),
+                                     options=list(KINDS), allowMultiple=True, optional=True),
+          "Leave empty for all kinds; e.g. only public1 and public2 for public cameras.")
+        p(QgsProcessingParameterEnum("WATCH", self.tr("Area to watch"), options=list(WATCH),
+                                     defaultValue=0),
+          "cells: the cell minus buildings; roads: the road corridor inside the cell.")
+        p(QgsProcessingParameterNumber("MIN_BLIND_AREA", self.tr("Smallest blind spot (m²)"),
+                                       QgsProcessingParameterNumber.Double, 1.0, minValue=0.0),
+          "Blind pieces smaller than this are dropped and reported.")
+        p(QgsProcessingParameterFileDestination("OUTPUT", self.tr("Output GeoPackage"),
+                                                "GeoPackage (*.gpkg)"),
+          "The GeoPackage that receives every output layer.")
+        for layer in LAYER_OUTPUTS:
+            self.addOutput(QgsProcessingOutputVectorLayer(layer.upper(), layer))
+
+    def _add(self, param, help_text: str) -> None:
+        param.setHelp(self.tr(help_text))
+        self.addParameter(param)
+
+    def _gdf(self, parameters, key, context, role):
+        source = self.parameterAsSource(parameters, key, context)
+        if source is None:
+            return None
+        layer_name = parameters[key] if isinstance(parameters[key], str) else role
+        return source_to_gdf(source, str(layer_name), role)
+
+    def processAlgorithm(self, parameters, context: QgsProcessingContext, feedback):
+        from ...core.analysis import analyse
+        from ...core.io import write_layers
+
+        progress = self.progress(feedback)
+        chosen = parameters.get("KINDS")
+        kinds = ([KINDS[i] for i in self.parameterAsEnums(parameters, "KINDS", context)]
+                 if chosen not in (None, "", []) else None)
+        out = self.parameterAsFileOutput(parameters, "OUTPUT", context)
+        try:
+            incidents = self._gdf(parameters, "INCIDENTS", context, "incidents")
+            period, compare = (self._period(parameters, key, context)
+                               for key in ("PERIOD", "COMPARE"))
+            if incidents is not None:
+                from ...core.incidents import normalize_incidents
+
+                incidents = normalize_incidents(incidents, progress=progress)
+            layers = analyse(
+                self._gdf(parameters, "CELLS", context, "cells"),
+                self._gdf(parameters, "CAMERAS", context, "cameras"),
+                buildings=self._gdf(parameters, "BUILDINGS", context, "buildings"),
+                roads=self._gdf(parameters, "ROADS", context, "roads"),
+                incidents=incidents, period=period, compare=compare, kinds=kinds,
+                watch=WATCH[self.parameterAsEnum(parameters, "WATCH", context)],
+                min_blind_area=self.parameterAsDouble(parameters, "MIN_BLIND_AREA", context),
+                progress=progress,
+            )
+        except InputError as err:
+            raise_processing(err)
+        write_layers(out, layers)
+        results = {"OUTPUT": out}
+        for layer in LAYER_OUTPUTS:
+            uri = f"{out}|layername={layer}"
+            results[layer.upper()] = uri
+            details = QgsProcessingContext.LayerDetails(layer, context.project(), layer)
+            context.addLayerToLoadOnCompletion(uri, details)
+        return results
+
+    def _period(self, parameters, key, context):
+        text = self.parameterAsString(parameters, key, context).strip()
+        if not text:
+            return None
+        from ...core.incidents import parse_period
+
+        return parse_period(text, option=key)

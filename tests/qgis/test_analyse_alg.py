@@ -1,0 +1,110 @@
+"""levergrid:analyse inside real QGIS, checked against QGIS's own native chain."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pyogrio
+import pytest
+import shapely
+
+from tests.conftest import METRIC, cameras_frame
+from tests.qgis.conftest import run_alg
+
+pytestmark = pytest.mark.qgis
+
+
+@pytest.fixture
+def village(tmp_path, two_cells):
+    gpkg = tmp_path / "v.gpkg"
+    two_cells.to_file(gpkg, layer="cells")
+    cameras_frame([
+        {"camera_id": "a", "kind": "public1", "range_m": 30, "x": 50, "y": 50},
+        {"camera_id": "b", "kind": "social", "range_m": 25, "x": 70, "y": 60},
+        {"camera_id": "c", "kind": "smart_eye", "range_m": 40, "x": 210, "y": 50},
+        {"camera_id": "d", "kind": "public2", "range_m": 40, "status": "offline",
+         "x": 150, "y": 50},
+    ]).to_file(gpkg, layer="cameras")
+    return gpkg
+
+
+def blind_by_native_chain(gpkg, quad_segs: int = 16) -> dict:
+    """QGIS's own chain: buffer the online cameras → dissolve → difference with the cells."""
+    from qgis.core import QgsProperty
+
+    # per-feature distance: a data-defined range
+
+    buffered = run_alg("native:buffer", {
+        "INPUT": run_alg("native:extractbyexpression", {
+            "INPUT": f"{gpkg}|layername=cameras",
+            "EXPRESSION": "coalesce(\"status\", 'online') <> 'offline'", "OUTPUT": "memory:",
+        })["OUTPUT"],
+        "DISTANCE": QgsProperty.fromExpression('"range_m"'), "SEGMENTS": quad_segs,
+        "END_CAP_STYLE": 0, "JOIN_STYLE": 0, "MITER_LIMIT": 2, "DISSOLVE": False,
+        "OUTPUT": "memory:",
+    })["OUTPUT"]
+    dissolved = run_alg("native:dissolve", {"INPUT": buffered, "OUTPUT": "memory:"})["OUTPUT"]
+    blind = run_alg("native:difference", {
+        "INPUT": f"{gpkg}|layername=cells", "OVERLAY": dissolved, "OUTPUT": "memory:",
+    })["OUTPUT"]
+    return {f["cell_id"]: f.geometry().area() for f in blind.getFeatures()}
+
+
+def test_provider_lists_analyse(levergrid):
+    alg = levergrid.algorithmById("levergrid:analyse")
+    assert alg is not None
+    names = {p.name() for p in alg.parameterDefinitions()}
+    assert {"CELLS", "CAMERAS", "BUILDINGS", "ROADS", "INCIDENTS", "PERIOD", "COMPARE",
+            "KINDS", "WATCH", "MIN_BLIND_AREA", "OUTPUT"} <= names
+    assert all(p.help() for p in alg.parameterDefinitions())
+    outputs = {o.name() for o in alg.outputDefinitions()}
+    assert {"OUTPUT", "CELL_STATS", "BLIND_SPOTS", "OVERLAP", "CAMERA_VIEWS"} <= outputs
+
+
+def test_analyse_matches_native_chain(levergrid, village, tmp_path):
+    out = tmp_path / "out.gpkg"
+    res = run_alg("levergrid:analyse", {
+        "CELLS": f"{village}|layername=cells", "CAMERAS": f"{village}|layername=cameras",
+        "MIN_BLIND_AREA": 0.0, "OUTPUT": str(out),
+    })
+    assert res["OUTPUT"] == str(out)
+    assert res["CELL_STATS"] == f"{out}|layername=cell_stats"
+    stats = gpd.read_file(out, layer="cell_stats").set_index("cell_id")
+    native = blind_by_native_chain(village)
+    for cell_id, area in native.items():
+        assert stats.loc[cell_id, "blind_m2"] == pytest.approx(area, rel=1e-6)
+    assert stats.loc[2, "cameras"] == 1  # camera c stands outside every cell
+
+
+def test_bad_camera_raises_processing_exception(levergrid, village, tmp_path):
+    from qgis.core import QgsProcessingException
+
+    bad = tmp_path / "bad.gpkg"
+    cameras_frame([{"camera_id": "x", "kind": "tank", "x": 1, "y": 1}]).to_file(
+        bad, layer="cameras")
+    with pytest.raises(QgsProcessingException, match="unknown camera kind 'tank'"):
+        run_alg("levergrid:analyse", {
+            "CELLS": f"{village}|layername=cells", "CAMERAS": f"{bad}|layername=cameras",
+            "OUTPUT": str(tmp_path / "o.gpkg"),
+        })
+    assert not (tmp_path / "o.gpkg").exists()
+
+
+def test_memory_layers_work(levergrid, tmp_path):
+    from qgis.core import QgsFeature, QgsGeometry, QgsPointXY, QgsVectorLayer
+
+    cells = QgsVectorLayer(f"Polygon?crs={METRIC}&field=cell_id:integer", "cells", "memory")
+    cams = QgsVectorLayer(f"Point?crs={METRIC}&field=camera_id:string&field=kind:string"
+                          "&field=range_m:double", "cams", "memory")
+    f = QgsFeature(cells.fields())
+    f.setAttributes([7])
+    f.setGeometry(QgsGeometry.fromWkt(shapely.box(0, 0, 50, 50).wkt))
+    cells.dataProvider().addFeatures([f])
+    g = QgsFeature(cams.fields())
+    g.setAttributes(["k1", "一类", 10.0])
+    g.setGeometry(QgsGeometry.fromPointXY(QgsPointXY(25, 25)))
+    cams.dataProvider().addFeatures([g])
+    out = tmp_path / "m.gpkg"
+    run_alg("levergrid:analyse", {"CELLS": cells, "CAMERAS": cams, "OUTPUT": str(out)})
+    stats = pyogrio.read_dataframe(out, layer="cell_stats")
+    assert list(stats.cell_id) == [7]
+    assert stats.covered_m2[0] == pytest.approx(0.5 * 64 * 100 * 0.0980171403295606, rel=1e-9)
