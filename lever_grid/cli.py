@@ -56,6 +56,27 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--assume-crs", help="CRS for inputs without one: EPSG:NNNN or 'local'")
     a.add_argument("--out", required=True, help="output GeoPackage")
 
+    c = sub.add_parser("cells", help="build N balanced, compact, contiguous grid cells from roads")
+    c.add_argument("--roads", required=True, help="road centrelines")
+    c.add_argument("--boundary", help="village outline (default: the road network's outer edge)")
+    c.add_argument("--count", required=True, type=int, metavar="N", help="number of cells")
+    c.add_argument("--balance", choices=("road_length", "incidents", "area"),
+                   default="road_length", help="what each cell should have about equally")
+    c.add_argument("--incidents", help="incidents, for --balance incidents")
+    c.add_argument("--locked", help="cells to keep as they are; the rest is partitioned")
+    c.add_argument("--snap", type=float, default=3.0, metavar="M",
+                   help="snap road ends and close gaps within M metres (default 3)")
+    c.add_argument("--assume-crs", help="CRS for inputs without one: EPSG:NNNN or 'local'")
+    c.add_argument("--out", required=True, help="output GeoPackage (layer cells)")
+
+    v = sub.add_parser("validate", help="check hand-drawn cells: overlaps, gaps, slivers, "
+                       "cells cutting across roads, duplicate or missing cell_id")
+    v.add_argument("--cells", required=True)
+    v.add_argument("--roads")
+    v.add_argument("--boundary")
+    v.add_argument("--assume-crs", help="CRS for inputs without one: EPSG:NNNN or 'local'")
+    v.add_argument("--out", required=True, help="output GeoPackage (layer problems)")
+
     e = sub.add_parser("export", help="GeoJSON (RFC 7946) from an analysis GeoPackage")
     e.add_argument("gpkg")
     e.add_argument("--geojson", required=True, metavar="DIR")
@@ -91,6 +112,39 @@ def _cmd_analyse(args, progress) -> int:
                      period=period, compare=compare, kinds=args.kinds, watch=args.watch,
                      min_blind_area=args.min_blind_area, progress=progress)
     write_layers(args.out, layers)
+    progress.info(f"wrote {args.out}")
+    return EXIT_OK
+
+
+def _cmd_cells(args, progress) -> int:
+    from .core.cells import build_cells
+    from .core.io import LINES, POLYGONS, write_layers
+
+    cells, report = build_cells(
+        _read(args.roads, "roads", args, LINES), args.count,
+        boundary=_read(args.boundary, "boundary", args, POLYGONS),
+        balance=args.balance, incidents=_incidents(args, progress),
+        locked=_read(args.locked, "cells", args, POLYGONS), snap=args.snap, progress=progress,
+    )
+    write_layers(args.out, {"cells": cells})
+    for line in report.get("summary", []):
+        progress.info(line)
+    progress.info(f"wrote {args.out}")
+    return EXIT_OK
+
+
+def _cmd_validate(args, progress) -> int:
+    from .core.io import LINES, POLYGONS, write_layers
+    from .core.validate import validate_cells
+
+    problems, summary = validate_cells(
+        _read(args.cells, "cells", args, POLYGONS),
+        roads=_read(args.roads, "roads", args, LINES),
+        boundary=_read(args.boundary, "boundary", args, POLYGONS), progress=progress,
+    )
+    write_layers(args.out, {"problems": problems})
+    for line in summary:
+        print(line)
     progress.info(f"wrote {args.out}")
     return EXIT_OK
 
@@ -151,7 +205,8 @@ def _cmd_demo(args, progress) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"analyse": _cmd_analyse, "analyze": _cmd_analyse, "export": _cmd_export,
+COMMANDS = {"analyse": _cmd_analyse, "analyze": _cmd_analyse, "cells": _cmd_cells,
+            "validate": _cmd_validate, "export": _cmd_export,
             "map": _cmd_map, "demo": _cmd_demo}
 
 

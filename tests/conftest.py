@@ -55,3 +55,20 @@ def cameras_frame(rows: list[dict], crs: str = METRIC) -> gpd.GeoDataFrame:
     rows = [dict(r) for r in rows]
     geoms = [shapely.Point(x0 + r.pop("x"), y0 + r.pop("y")) for r in rows]
     return gpd.GeoDataFrame(rows, geometry=geoms, crs=crs)
+
+
+def circle_cameras_gpkg(path: Path) -> Path:
+    """The sample's online cameras as circles: heading/fov dropped, range filled by kind.
+
+    This is the input on which QGIS's native buffer → dissolve → difference chain must
+    reproduce our blind areas exactly (offline cameras are left out, ranges explicit).
+    """
+    from lever_grid.core.cameras import DEFAULT_RANGE_M, KIND_ALIASES
+
+    cams = gpd.read_file(SAMPLE, layer="cameras")
+    cams = cams[cams["status"].fillna("online") != "offline"].copy()
+    kind = cams["kind"].str.lower().map(KIND_ALIASES)
+    cams["range_m"] = cams["range_m"].fillna(kind.map(DEFAULT_RANGE_M))
+    cams = cams.drop(columns=[c for c in ("heading_deg", "fov_deg") if c in cams.columns])
+    cams.to_file(path, layer="cameras")
+    return path

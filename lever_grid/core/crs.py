@@ -64,6 +64,8 @@ def check_coordinates(gdf: gpd.GeoDataFrame, *, file: str, layer: str) -> None:
     less than 1 unit looks like degrees labelled as metres (a cell of a few square
     millimetres), which is refused.
     """
+    present = ~(gdf.geometry.isna() | gdf.geometry.is_empty).to_numpy()
+    gdf = gdf.loc[present]
     if gdf.empty:
         return
     bounds = gdf.geometry.bounds.to_numpy()

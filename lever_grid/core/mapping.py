@@ -77,7 +77,8 @@ def render_map(
                Patch(facecolor="#3a8fd6", alpha=0.3, label="camera view")]
     handles += [Line2D([], [], marker="^", color=c, linestyle="", label=k)
                 for k, c in KIND_COLOURS.items()]
-    ax.legend(handles=handles, loc="lower left", fontsize=8, framealpha=0.9)
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 0.42), fontsize=8,
+              framealpha=0.9, title="legend")
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix, dir=path.parent)

@@ -9,6 +9,7 @@ import shapely
 
 from tests.conftest import METRIC, cameras_frame
 from tests.qgis.conftest import run_alg
+from tests.qgis.oracle import native_blind_by_cell
 
 pytestmark = pytest.mark.qgis
 
@@ -25,28 +26,6 @@ def village(tmp_path, two_cells):
          "x": 150, "y": 50},
     ]).to_file(gpkg, layer="cameras")
     return gpkg
-
-
-def blind_by_native_chain(gpkg, quad_segs: int = 16) -> dict:
-    """QGIS's own chain: buffer the online cameras → dissolve → difference with the cells."""
-    from qgis.core import QgsProperty
-
-    # per-feature distance: a data-defined range
-
-    buffered = run_alg("native:buffer", {
-        "INPUT": run_alg("native:extractbyexpression", {
-            "INPUT": f"{gpkg}|layername=cameras",
-            "EXPRESSION": "coalesce(\"status\", 'online') <> 'offline'", "OUTPUT": "memory:",
-        })["OUTPUT"],
-        "DISTANCE": QgsProperty.fromExpression('"range_m"'), "SEGMENTS": quad_segs,
-        "END_CAP_STYLE": 0, "JOIN_STYLE": 0, "MITER_LIMIT": 2, "DISSOLVE": False,
-        "OUTPUT": "memory:",
-    })["OUTPUT"]
-    dissolved = run_alg("native:dissolve", {"INPUT": buffered, "OUTPUT": "memory:"})["OUTPUT"]
-    blind = run_alg("native:difference", {
-        "INPUT": f"{gpkg}|layername=cells", "OVERLAY": dissolved, "OUTPUT": "memory:",
-    })["OUTPUT"]
-    return {f["cell_id"]: f.geometry().area() for f in blind.getFeatures()}
 
 
 def test_provider_lists_analyse(levergrid):
@@ -69,9 +48,9 @@ def test_analyse_matches_native_chain(levergrid, village, tmp_path):
     assert res["OUTPUT"] == str(out)
     assert res["CELL_STATS"] == f"{out}|layername=cell_stats"
     stats = gpd.read_file(out, layer="cell_stats").set_index("cell_id")
-    native = blind_by_native_chain(village)
+    native = native_blind_by_cell(f"{village}|layername=cells", f"{village}|layername=cameras")
     for cell_id, area in native.items():
-        assert stats.loc[cell_id, "blind_m2"] == pytest.approx(area, rel=1e-6)
+        assert stats.loc[int(cell_id), "blind_m2"] == pytest.approx(area, rel=1e-6)
     assert stats.loc[2, "cameras"] == 1  # camera c stands outside every cell
 
 

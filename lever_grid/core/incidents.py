@@ -1,0 +1,687 @@
+"""Incidents: reading, periods, attaching to cells and per-cell / per-office statistics.
+
+Reading accepts any OGR point layer or a CSV/XLSX sheet (see :mod:`.tables`). Unusable
+rows (coordinates or dates) are left out and reported through ``progress.info`` with
+their count and first row numbers (spreadsheet rows, header = row 1; feature ids for OGR
+layers). Times are naive local time; values carrying a UTC offset are converted to
+China Standard Time (UTC+8, :data:`LOCAL_UTC_OFFSET`) first.
+
+Periods are half-open ``[start, end)``; a period given as dates includes its last day.
+``change_pct = (current - previous) / previous * 100`` rounded half away from zero to
+2 decimals, NaN when previous is 0.
+
+Examples
+--------
+>>> change_pct(125, 307)
+-59.28
+>>> parse_period("2025-01-01/2025-05-31")
+(Timestamp('2025-01-01 00:00:00'), Timestamp('2025-06-01 00:00:00'))
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import re
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from .chinacoords import convert_frame
+from .errors import InputError
+from .io import LayerSpec, read_layer
+from .progress import Progress
+from .tables import is_table, match_column, read_points, rows_phrase
+
+__all__ = [
+    "ID_ALIASES",
+    "DATE_ALIASES",
+    "CATEGORY_ALIASES",
+    "LOCAL_UTC_OFFSET",
+    "SMALL_COUNT",
+    "IncidentStats",
+    "read_incidents",
+    "normalize_incidents",
+    "parse_dates",
+    "parse_period",
+    "default_periods",
+    "assign_cells",
+    "change_pct",
+    "incident_stats",
+]
+
+#: Header names mapped to ``incident_id`` / ``occurred_at`` / ``category`` (first match wins;
+#: ``incident_i`` and ``occurred_a`` are the names a shapefile truncates ours to).
+ID_ALIASES = ("incident_id", "incident_i", "警情编号", "案件编号", "案事件编号", "编号", "id")
+DATE_ALIASES = ("occurred_at", "occurred_a", "发案时间", "发生时间", "案发时间", "报警时间",
+                "接警时间", "datetime", "时间", "发案日期", "日期", "date", "time")
+CATEGORY_ALIASES = ("category", "类别", "案件类别", "警情类别", "案件类型", "警情类型", "类型",
+                    "分类")
+
+#: Offset of the local time that offset-aware times are converted to (China Standard Time).
+LOCAL_UTC_OFFSET = pd.Timedelta(hours=8)
+
+#: ``small_count`` flags a previous-period count below this: percentages are unstable.
+SMALL_COUNT = 10
+
+_LOCAL_TZ = _dt.timezone(LOCAL_UTC_OFFSET.to_pytimedelta())
+_ACCEPTED = ("ISO 8601 such as 2025-05-03 or 2025-05-03T14:05:00, 2025/5/3 14:05, "
+             "2025.5.3, 2025年5月3日 14时05分")
+
+_DATE_RE = re.compile(
+    r"""^(?P<y>\d{4})
+    (?:(?P<sep>[-/.])(?P<m>\d{1,2})(?P=sep)(?P<d>\d{1,2})
+      |年(?P<m2>\d{1,2})月(?P<d2>\d{1,2})日?
+      |(?P<m3>\d{2})(?P<d3>\d{2}))
+    (?:(?:[T\s]+|(?<=日))
+       (?P<H>\d{1,2})
+       (?::(?P<M>\d{2})(?::(?P<S>\d{2}(?:\.\d{1,9})?))?
+        |[时時点點](?:(?P<M2>\d{1,2})分(?:(?P<S2>\d{1,2})秒)?)?))?
+    (?P<tz>Z|[+-]\d{2}(?::?\d{2})?)?$""",
+    re.X,
+)
+#: Formats tried first, in C, for the bulk of a column (the regex handles the rest).
+_FAST_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M",
+                 "%Y-%m-%d", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y/%m/%d")
+_CJK_SPACE = re.compile(r"\s*([年月日时時点點分秒])\s*")
+_EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+
+
+# --------------------------------------------------------------------------- dates
+
+
+def _naive_local(values: pd.Series) -> pd.Series:
+    if getattr(values.dt, "tz", None) is not None:
+        values = values.dt.tz_convert(_LOCAL_TZ).dt.tz_localize(None)
+    return values.astype("datetime64[ns]")
+
+
+def _first(*columns: pd.Series) -> pd.Series:
+    """Element-wise first non-missing value of regex groups."""
+    out = columns[0]
+    for col in columns[1:]:
+        out = out.where(out.notna(), col)
+    return out
+
+
+def _from_strings(text: pd.Series) -> pd.Series:
+    """Strings to timestamps: one exact format in C for the bulk, the regex for the rest."""
+    out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
+    todo = np.ones(len(text), dtype=bool)
+    sample = text[text.str.len() > 0]
+    fmt = _fast_format(sample.iloc[0]) if len(sample) else None
+    if fmt is not None:
+        parsed = pd.to_datetime(text, format=fmt, errors="coerce")
+        done = parsed.notna().to_numpy()
+        out[done] = parsed[done]
+        todo = ~done
+    if todo.any():
+        out[todo] = _match_strings(text[todo])
+    return out
+
+
+def _fast_format(sample: str) -> str | None:
+    for fmt in _FAST_FORMATS:
+        try:
+            _dt.datetime.strptime(sample, fmt)
+        except ValueError:
+            continue
+        return fmt
+    return None
+
+
+def _match_strings(text: pd.Series) -> pd.Series:
+    text = text.str.normalize("NFKC").str.strip().str.replace(_CJK_SPACE, r"\1", regex=True)
+    parts = text.str.extract(_DATE_RE)
+    month = _first(parts["m"], parts["m2"], parts["m3"])
+    day = _first(parts["d"], parts["d2"], parts["d3"])
+    matched = parts["y"].notna().to_numpy()
+    frame = pd.DataFrame({
+        "year": pd.to_numeric(parts["y"]).fillna(2000).astype(int),
+        "month": pd.to_numeric(month).fillna(1).astype(int),
+        "day": pd.to_numeric(day).fillna(1).astype(int),
+    })
+    date = pd.to_datetime(frame, errors="coerce")
+    hour = pd.to_numeric(parts["H"]).fillna(0)
+    minute = pd.to_numeric(_first(parts["M"], parts["M2"])).fillna(0)
+    second = pd.to_numeric(_first(parts["S"], parts["S2"])).fillna(0.0)
+    ok = matched & (hour < 24).to_numpy() & (minute < 60).to_numpy() & (second < 60).to_numpy()
+    stamp = date + pd.to_timedelta(hour * 3600 + minute * 60 + second, unit="s")
+    tz = parts["tz"]
+    if tz.notna().any():
+        sign = np.where(tz.str[0] == "-", -1, 1)
+        digits = tz.str.replace(r"[^0-9]", "", regex=True)
+        minutes = pd.to_numeric(digits.str[:2]).fillna(0) * 60 + pd.to_numeric(
+            digits.str[2:4].replace("", "0")).fillna(0)
+        shift = pd.to_timedelta(sign * minutes, unit="min") - LOCAL_UTC_OFFSET
+        stamp = stamp.where(tz.isna(), stamp - shift)
+    return stamp.where(ok).astype("datetime64[ns]")
+
+
+def _from_numbers(values: pd.Series) -> pd.Series:
+    num = pd.to_numeric(values, errors="coerce").astype(float)
+    compact = (num >= 19000101) & (num <= 21001231) & (num == np.floor(num))
+    ymd = pd.to_datetime(num.where(compact).astype("Int64").astype(str), format="%Y%m%d",
+                         errors="coerce")
+    serial = (num >= 20000) & (num < 80000)
+    excel = (_EXCEL_EPOCH + pd.to_timedelta(num.where(serial), unit="D")).round("s")
+    return ymd.where(compact, excel.where(serial)).astype("datetime64[ns]")
+
+
+def _from_objects(values: pd.Series) -> pd.Series:
+    try:
+        return _naive_local(pd.to_datetime(values, errors="coerce"))
+    except (TypeError, ValueError):  # mixed naive and offset-aware values
+        return _naive_local(pd.to_datetime(values, errors="coerce", utc=True))
+
+
+def parse_dates(values: pd.Series) -> pd.Series:
+    """Parse incident times to naive local ``datetime64[ns]``; NaT where unusable.
+
+    Accepted: datetime values (Excel dates, OGR Date/DateTime fields), ISO 8601 dates and
+    datetimes (with ``T`` or a space; a ``Z`` or ``+08:00`` offset is converted to local
+    time), ``2025/5/3``, ``2025/5/3 14:05``, ``2025.5.3``, ``2025年5月3日``,
+    ``2025年5月3日 14时05分``, compact ``20250503``; numbers as ``20250503`` or Excel serial
+    days (20000..80000). Day-first or month-first forms such as ``03/05/2025`` are
+    ambiguous and give NaT.
+
+    Examples
+    --------
+    >>> parse_dates(pd.Series(["2025年5月3日 14时05分", "03/05/2025"])).tolist()
+    [Timestamp('2025-05-03 14:05:00'), NaT]
+    """
+    if pd.api.types.is_datetime64_any_dtype(values.dtype):
+        return _naive_local(values)
+    if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(
+            values.dtype):
+        return _from_numbers(values)
+    values = values.astype(object)
+    kind = pd.api.types.infer_dtype(values, skipna=True)
+    if kind in ("string", "empty"):
+        return _from_strings(values.astype(str).where(values.notna(), ""))
+    notna = values.notna().to_numpy()
+    types = values.map(type)
+    is_str = types.eq(str).to_numpy()
+    is_num = types.isin([int, float, np.int64, np.float64]).to_numpy() & notna
+    is_obj = notna & ~is_str & ~is_num & ~types.eq(_dt.time).to_numpy()
+    out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
+    if is_str.any():
+        out[is_str] = _from_strings(values[is_str].astype(str))
+    if is_num.any():
+        out[is_num] = _from_numbers(values[is_num])
+    if is_obj.any():
+        out[is_obj] = _from_objects(values[is_obj])
+    return out
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def _left_out(progress: Progress, path: str, what: str, rows: pd.Index, total: int,
+              unit: str, detail: str = "") -> None:
+    detail = f"{detail}; " if detail else ""
+    progress.info(f"{path}: {len(rows)} of {total} {unit} left out: {what} "
+                  f"({detail}{rows_phrase(rows, unit)})")
+
+
+def _rename(gdf: gpd.GeoDataFrame, aliases: tuple[str, ...], target: str, path: str,
+            progress: Progress) -> str | None:
+    col = match_column([c for c in gdf.columns if c != gdf.geometry.name], aliases)
+    if col is not None and col != target:
+        if target in gdf.columns:
+            gdf.rename(columns={target: f"{target}_source"}, inplace=True)
+        gdf.rename(columns={col: target}, inplace=True)
+        progress.info(f"{path}: column '{col}' used as {target}")
+    return col
+
+
+def _text(values: pd.Series) -> pd.Series:
+    if pd.api.types.is_float_dtype(values.dtype):
+        whole = values.dropna()
+        if (whole == np.floor(whole)).all():
+            values = values.astype("Int64")
+    text = values.astype(str)
+    return text.where(values.notna(), "").str.strip()
+
+
+def read_incidents(
+    source: str | os.PathLike,
+    *,
+    assume_crs: str | None = None,
+    crs: str | None = None,
+    coords: str | None = None,
+    x: str | None = None,
+    y: str | None = None,
+    progress: Progress | None = None,
+) -> gpd.GeoDataFrame:
+    """Read incident points from an OGR file or a CSV/XLSX sheet.
+
+    Parameters
+    ----------
+    source
+        Path, optionally ``path|layername=NAME`` (a GeoPackage layer or an XLSX sheet).
+    assume_crs
+        CRS for an OGR layer that has none (``EPSG:NNNN`` or ``local``).
+    crs
+        CRS of CSV/XLSX coordinate columns (default EPSG:4326 for lon/lat-named ones);
+        for an OGR layer without CRS it acts like ``assume_crs``.
+    coords
+        ``"gcj02"`` or ``"bd09"``: longitude/latitude taken from Chinese web maps,
+        converted to WGS84.
+    x, y
+        Coordinate column names of a CSV/XLSX sheet (found by name when omitted).
+    progress
+        Receives the report lines (left-out rows, column mappings, conversions).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``incident_id`` (str; ``row-N`` where missing), ``occurred_at`` (naive
+        ``datetime64[ns]``), ``category`` (str, "" where missing), all other source
+        columns untouched, Point geometry with CRS (none for a local plan). Indexed by
+        spreadsheet row number or feature id. ``attrs``: ``file``, ``layer``, ``local``.
+
+    Raises
+    ------
+    InputError
+        Unreadable or empty source, no date column, or no usable row.
+    """
+    progress = progress or Progress()
+    spec = LayerSpec.parse(source)
+    if coords is not None and not str(coords).strip():
+        coords = None
+    if is_table(spec.path):
+        gdf = read_points(spec, role="incidents", x=x, y=y, crs=crs or assume_crs,
+                          progress=progress)
+        unit = "rows"
+    else:
+        if x is not None or y is not None:
+            raise InputError("--x/--y name columns of a CSV or XLSX sheet; this is a "
+                             "geodata file with its own geometry", file=spec.path)
+        gdf = read_layer(spec, "incidents", geometry=("Point",),
+                         assume_crs=assume_crs or crs)
+        unit = "features"
+    return normalize_incidents(gdf, coords=coords, unit=unit, progress=progress)
+
+
+def normalize_incidents(
+    gdf: gpd.GeoDataFrame,
+    *,
+    coords: str | None = None,
+    unit: str = "features",
+    progress: Progress | None = None,
+) -> gpd.GeoDataFrame:
+    """Check and normalise an incidents layer already in memory (e.g. from QGIS).
+
+    Maps header aliases, parses dates, fills incident_id and category, leaves out and
+    reports rows without geometry or usable date; ``unit`` names rows in messages
+    ("rows" for sheets, "features" for layers). Returns the same shape as
+    :func:`read_incidents`.
+    """
+    progress = progress or Progress()
+    path = gdf.attrs.get("file", "incidents")
+    layer = gdf.attrs.get("layer", "incidents")
+    local = bool(gdf.attrs.get("local", False))
+    where = {"file": path, "layer": layer}
+    total = int(gdf.attrs.get("rows_read", len(gdf)))
+    if len(gdf) == 0:
+        raise InputError("the layer has no features", **where)
+    progress.step(0.3)
+    if unit == "features":
+        missing = (gdf.geometry.isna() | gdf.geometry.is_empty).to_numpy()
+        if missing.all():
+            raise InputError("no feature has a geometry", field="geometry", **where)
+        if missing.any():
+            _left_out(progress, path, "no geometry", gdf.index[missing], total, unit)
+            gdf = gdf[~missing]
+    if coords:
+        gdf = convert_frame(gdf, coords, progress=progress)
+
+    gdf = gdf.copy()
+    date_col = _rename(gdf, DATE_ALIASES, "occurred_at", path, progress)
+    if date_col is None:
+        others = ", ".join(str(c) for c in gdf.columns if c != gdf.geometry.name)
+        raise InputError(
+            "no occurred_at column (nor 发案时间, 发生时间, 时间, date, datetime, time); "
+            f"the columns are: {others}", field="occurred_at", **where)
+    when = parse_dates(gdf["occurred_at"])
+    bad = when.isna().to_numpy()
+    if bad.all():
+        sample = gdf["occurred_at"].iloc[0]
+        raise InputError(f"no usable date in any of the {len(gdf)} {unit} (e.g. {sample!r}); "
+                         f"accepted: {_ACCEPTED}", field=date_col, **where)
+    if bad.any():
+        sample = gdf["occurred_at"][bad].iloc[0]
+        _left_out(progress, path, f"unusable dates in {date_col}", gdf.index[bad], total, unit,
+                  f"e.g. {sample!r}; accepted: {_ACCEPTED}")
+        gdf = gdf[~bad].copy()
+        when = when[~bad]
+    gdf["occurred_at"] = when
+    progress.step(0.7)
+
+    if _rename(gdf, ID_ALIASES, "incident_id", path, progress) is None:
+        gdf["incident_id"] = "row-" + gdf.index.astype(str)
+        progress.info(f"{path}: no incident_id column; ids generated as row-N "
+                      f"(N = {'row number' if unit == 'rows' else 'feature id'})")
+    else:
+        ids = _text(gdf["incident_id"])
+        empty = ids.eq("").to_numpy()
+        if empty.any():
+            ids[empty] = "row-" + gdf.index[empty].astype(str)
+            progress.info(f"{path}: {int(empty.sum())} empty incident_id values replaced by "
+                          f"row-N ({rows_phrase(gdf.index[empty], unit)})")
+        dup = ids.duplicated(keep=False).to_numpy()
+        if dup.any():
+            progress.info(f"{path}: {int(dup.sum())} incidents share an incident_id with "
+                          f"another ({rows_phrase(gdf.index[dup], unit)})")
+        gdf["incident_id"] = ids
+    if _rename(gdf, CATEGORY_ALIASES, "category", path, progress) is None:
+        gdf["category"] = ""
+    else:
+        gdf["category"] = _text(gdf["category"])
+    front = ["incident_id", "occurred_at", "category"]
+    gdf = gdf[front + [c for c in gdf.columns if c not in front]]
+    gdf.attrs.update(file=path, layer=layer, local=local)
+    progress.step(1.0)
+    return gdf
+
+
+# --------------------------------------------------------------------------- periods
+
+_ISO_POINT = re.compile(
+    r"^(?P<y>\d{4})(?:-(?P<m>\d{2})(?:-(?P<d>\d{2})"
+    r"(?P<t>[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?)?)?$"
+)
+
+
+def _period_end(text: str, start: bool) -> pd.Timestamp:
+    """Instant of an ISO date/datetime; a date (or year, month) as END means its end."""
+    text = text.strip()
+    compact = re.fullmatch(r"(\d{4})(\d{2})(\d{2})", text)
+    if compact:
+        text = "-".join(compact.groups())
+    match = _ISO_POINT.match(text)
+    if not match:
+        raise ValueError(f"{text!r} is not an ISO date")
+    stamp = pd.Timestamp(text.replace(" ", "T"))
+    if start or match["t"]:
+        return stamp
+    if match["d"]:
+        return stamp + pd.Timedelta(days=1)
+    if match["m"]:
+        return stamp + pd.DateOffset(months=1)
+    return stamp + pd.DateOffset(years=1)
+
+
+def parse_period(text: str, *, option: str = "--period") -> tuple[pd.Timestamp, pd.Timestamp]:
+    """Parse ``START/END`` (ISO dates or datetimes) into a half-open ``[start, end)``.
+
+    A date END includes that whole day (``2025-05-31`` ends at 2025-06-01 00:00); a
+    datetime END is the exclusive end instant. ``2025`` and ``2025-05`` stand for the
+    whole year or month.
+
+    Raises
+    ------
+    InputError
+        Text that is not a period, naming ``option``.
+    """
+    raw = str(text).strip()
+    example = "use START/END with ISO dates, e.g. 2025-01-01/2025-05-31"
+    parts = raw.split("/")
+    if len(parts) != 2:
+        raise InputError(f"{option} {raw!r} is not a period; {example}")
+    try:
+        start = _period_end(parts[0], True)
+        end = _period_end(parts[1], False)
+    except ValueError as exc:
+        raise InputError(f"{option} {raw!r}: {exc}; {example}") from None
+    if end <= start:
+        raise InputError(f"{option} {raw!r} ends before it starts; {example}")
+    return start, end
+
+
+def _year_before(window: tuple[pd.Timestamp, pd.Timestamp]) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The same window one year earlier, by calendar date (29 Feb -> 28 Feb)."""
+    start, end = window
+    year = pd.DateOffset(years=1)
+    if end == end.normalize():
+        last_day = end - pd.Timedelta(days=1)
+        return start - year, (last_day - year) + pd.Timedelta(days=1)
+    return start - year, end - year
+
+
+def default_periods(
+    dates: pd.Series,
+) -> tuple[tuple[pd.Timestamp, pd.Timestamp], tuple[pd.Timestamp, pd.Timestamp]]:
+    """(current, previous) windows: 1 January of the latest incident's year through its day,
+    and the same window one year earlier.
+
+    Examples
+    --------
+    >>> cur, prev = default_periods(pd.Series([pd.Timestamp("2024-03-01"),
+    ...                                        pd.Timestamp("2025-05-20 08:00")]))
+    >>> cur
+    (Timestamp('2025-01-01 00:00:00'), Timestamp('2025-05-21 00:00:00'))
+    >>> prev
+    (Timestamp('2024-01-01 00:00:00'), Timestamp('2024-05-21 00:00:00'))
+    """
+    latest = pd.to_datetime(pd.Series(dates)).max()
+    if pd.isna(latest):
+        raise InputError("no dated incidents to derive the default period from; give "
+                         "--period START/END", field="occurred_at")
+    day = pd.Timestamp(latest).normalize()
+    current = (pd.Timestamp(year=day.year, month=1, day=1), day + pd.Timedelta(days=1))
+    return current, _year_before(current)
+
+
+def _window(value: object, option: str) -> tuple[pd.Timestamp, pd.Timestamp]:
+    if isinstance(value, str):
+        return parse_period(value, option=option)
+    try:
+        start, end = value  # type: ignore[misc]
+        return pd.Timestamp(start), pd.Timestamp(end)
+    except (TypeError, ValueError):
+        raise InputError(f"{option} {value!r} is not a (start, end) pair") from None
+
+
+# --------------------------------------------------------------------------- cells
+
+
+def assign_cells(points: np.ndarray, cells: np.ndarray, cell_ids: np.ndarray) -> np.ndarray:
+    """Position in ``cells`` of the cell each point falls in; -1 outside every cell.
+
+    A point on an edge (or in an overlap) of several cells goes to the one with the
+    lowest ``cell_id``.
+
+    Examples
+    --------
+    >>> sq = [shapely.box(0, 0, 1, 1), shapely.box(1, 0, 2, 1)]
+    >>> assign_cells(shapely.points([[1, 0.5], [0.5, 0.5], [5, 5]]), np.array(sq),
+    ...              np.array([2, 1])).tolist()
+    [1, 0, -1]
+    """
+    points = np.asarray(points, dtype=object)
+    cells = np.asarray(cells, dtype=object)
+    out = np.full(len(points), -1, dtype=np.intp)
+    if len(points) == 0 or len(cells) == 0:
+        return out
+    pi, ci = shapely.STRtree(cells).query(points, predicate="intersects")
+    if pi.size == 0:
+        return out
+    rank = np.unique(np.asarray(cell_ids), return_inverse=True)[1].reshape(-1)
+    order = np.lexsort((rank[ci], pi))
+    pi, ci = pi[order], ci[order]
+    first = np.ones(pi.size, dtype=bool)
+    first[1:] = pi[1:] != pi[:-1]
+    out[pi[first]] = ci[first]
+    return out
+
+
+def _round_half_away(values: np.ndarray) -> np.ndarray:
+    return np.sign(values) * np.floor(np.abs(values) * 100.0 + 0.5 + 1e-9) / 100.0
+
+
+def change_pct(current, previous) -> np.ndarray | float:
+    """``(current - previous) / previous * 100`` to 2 decimals (half away from zero).
+
+    NaN where ``previous`` is 0. Integer counts are rounded exactly.
+
+    Examples
+    --------
+    >>> change_pct(1185, 3198), change_pct([125, 5], [307, 0]).tolist()
+    (-62.95, [-59.28, nan])
+    """
+    cur = np.asarray(current, dtype=float)
+    prev = np.asarray(previous, dtype=float)
+    zero = prev == 0
+    safe = np.where(zero, 1.0, prev)
+    exact = (np.all(cur == np.round(cur)) and np.all(prev == np.round(prev))
+             and np.all(np.abs(cur) < 1e12) and np.all(np.abs(prev) < 1e12))
+    if exact:
+        num = (cur - prev).astype(np.int64) * 10000
+        den = safe.astype(np.int64)
+        sign = np.sign(num) * np.sign(den)
+        hundredths = (2 * np.abs(num) + np.abs(den)) // (2 * np.abs(den))
+        pct = sign * hundredths / 100.0
+    else:
+        pct = _round_half_away((cur - prev) / safe * 100.0)
+    pct = np.where(zero, np.nan, pct)
+    return float(pct) if pct.ndim == 0 else pct
+
+
+# --------------------------------------------------------------------------- statistics
+
+
+@dataclass
+class IncidentStats:
+    """Result of :func:`incident_stats`.
+
+    ``cells`` is indexed by cell position (0..n-1) with incidents_current,
+    incidents_previous, change_pct, small_count, rank and one ``cat_<category>`` count
+    per category of the current period (``cat_`` for an empty category). ``offices``
+    has police_office, cells, incidents_current, incidents_previous, change_pct,
+    small_count and rank, ordered by rank then name.
+    """
+
+    cells: pd.DataFrame
+    offices: pd.DataFrame
+    outside: int
+    current: tuple[pd.Timestamp, pd.Timestamp]
+    previous: tuple[pd.Timestamp, pd.Timestamp]
+    in_current: np.ndarray
+    cell_index: np.ndarray
+
+
+def _with_change(frame: pd.DataFrame) -> pd.DataFrame:
+    frame["change_pct"] = change_pct(frame["incidents_current"].to_numpy(),
+                                     frame["incidents_previous"].to_numpy())
+    frame["small_count"] = frame["incidents_previous"].to_numpy() < SMALL_COUNT
+    frame["rank"] = frame["incidents_current"].rank(ascending=False, method="min").astype(
+        np.int64)
+    return frame
+
+
+def _offices(police_office: np.ndarray | None, cur: np.ndarray, prev: np.ndarray,
+             progress: Progress) -> pd.DataFrame:
+    columns = ["police_office", "cells", "incidents_current", "incidents_previous",
+               "change_pct", "small_count", "rank"]
+    if police_office is None:
+        return pd.DataFrame({c: pd.Series(dtype=object if c == "police_office" else float)
+                             for c in columns})
+    office = pd.Series(np.asarray(police_office, dtype=object))
+    office = office.where(office.notna(), "").astype(str).str.strip()
+    frame = pd.DataFrame({"police_office": office, "cur": cur, "prev": prev})
+    empty = office.eq("").to_numpy()
+    if empty.any():
+        progress.info(f"{int(empty.sum())} cells have no police_office; their "
+                      f"{int(cur[empty].sum())} current incidents are in no office's figures")
+    grouped = frame[~empty].groupby("police_office", sort=True).agg(
+        cells=("cur", "size"), incidents_current=("cur", "sum"),
+        incidents_previous=("prev", "sum")).reset_index()
+    grouped = _with_change(grouped)
+    return grouped.sort_values(["rank", "police_office"], kind="stable").reset_index(
+        drop=True)[columns]
+
+
+def incident_stats(
+    incidents: gpd.GeoDataFrame,
+    cells: np.ndarray,
+    cell_ids: np.ndarray,
+    police_office: np.ndarray | None = None,
+    *,
+    period: tuple | str | None = None,
+    compare: tuple | str | None = None,
+    progress: Progress | None = None,
+) -> IncidentStats:
+    """Incident counts per cell and per police office for two periods.
+
+    Parameters
+    ----------
+    incidents
+        From :func:`read_incidents`, in the same metric CRS as ``cells``.
+    cells, cell_ids, police_office
+        Cell polygons, their ids and (optionally) their police office, one per cell.
+    period, compare
+        ``(start, end_exclusive)`` or ``"START/END"``. Defaults: :func:`default_periods`;
+        a ``period`` without ``compare`` is compared with the same window a year earlier.
+    progress
+        Receives report lines (outside incidents, cells without office) and progress.
+
+    Returns
+    -------
+    IncidentStats
+    """
+    progress = progress or Progress()
+    cells = np.asarray(cells, dtype=object)
+    cell_ids = np.asarray(cell_ids)
+    dates = incidents["occurred_at"]
+    if period is None:
+        current, previous = default_periods(dates)
+    else:
+        current = _window(period, "--period")
+        previous = _year_before(current)
+    if compare is not None:
+        previous = _window(compare, "--compare")
+    progress.step(0.05)
+
+    cell_index = assign_cells(np.asarray(incidents.geometry.values), cells, cell_ids)
+    progress.step(0.7)
+    stamps = dates.to_numpy(dtype="datetime64[ns]")
+    in_current = (stamps >= current[0].to_datetime64()) & (stamps < current[1].to_datetime64())
+    in_previous = (stamps >= previous[0].to_datetime64()) & (
+        stamps < previous[1].to_datetime64())
+    inside = cell_index >= 0
+    n = len(cells)
+    cur = np.bincount(cell_index[inside & in_current], minlength=n)
+    prev = np.bincount(cell_index[inside & in_previous], minlength=n)
+
+    frame = _with_change(pd.DataFrame({"incidents_current": cur, "incidents_previous": prev}))
+    sel = inside & in_current
+    if "category" in incidents.columns and sel.any():
+        category = incidents["category"].to_numpy(dtype=object)[sel]
+        codes, names = pd.factorize(pd.Series(category).fillna("").astype(str), sort=True)
+        k = len(names)
+        table = np.bincount(cell_index[sel] * k + codes, minlength=n * k).reshape(n, k)
+        cats = pd.DataFrame(table, columns=[f"cat_{name}" for name in names])
+        frame = pd.concat([frame, cats], axis=1)
+    progress.step(0.9)
+
+    outside = int((~inside).sum())
+    fmt = "%Y-%m-%d"
+    for label, (start, end), mask in (("current", current, in_current),
+                                      ("previous", previous, in_previous)):
+        last = end - pd.Timedelta(days=1) if end == end.normalize() else end
+        progress.info(f"{label} period {start.strftime(fmt)} to {last.strftime(fmt)}: "
+                      f"{int((mask & inside).sum())} incidents in cells")
+    if outside:
+        progress.info(f"{outside} incidents lie outside every cell")
+    neither = int((~in_current & ~in_previous).sum())
+    if neither:
+        progress.info(f"{neither} incidents fall in neither period")
+    offices = _offices(police_office, cur, prev, progress)
+    progress.step(1.0)
+    return IncidentStats(cells=frame, offices=offices, outside=outside, current=current,
+                         previous=previous, in_current=in_current, cell_index=cell_index)
