@@ -48,8 +48,7 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--incidents", help="incidents layer, CSV or XLSX")
     a.add_argument("--buildings", help="building footprints (occluders)")
     a.add_argument("--roads", help="roads (road length and road coverage)")
-    a.add_argument("--period", help="current period START/END (ISO dates)")
-    a.add_argument("--compare", help="previous period START/END (ISO dates)")
+    _incident_options(a)
     a.add_argument("--kinds", help="camera kinds that count, e.g. public1,public2")
     a.add_argument("--watch", choices=("cells", "roads"), default="cells")
     a.add_argument("--min-blind-area", type=float, default=1.0, metavar="M2")
@@ -77,6 +76,14 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("--assume-crs", help="CRS for inputs without one: EPSG:NNNN or 'local'")
     v.add_argument("--out", required=True, help="output GeoPackage (layer problems)")
 
+    i = sub.add_parser("incidents", help="incidents per cell and police office, two periods")
+    i.add_argument("--cells", required=True)
+    i.add_argument("--incidents", required=True, help="GeoPackage/GeoJSON/Shapefile/CSV/XLSX")
+    _incident_options(i)
+    i.add_argument("--assume-crs", help="CRS for inputs without one: EPSG:NNNN or 'local'")
+    i.add_argument("--out", required=True, help="output GeoPackage (cell_incidents, "
+                   "office_stats)")
+
     e = sub.add_parser("export", help="GeoJSON (RFC 7946) from an analysis GeoPackage")
     e.add_argument("gpkg")
     e.add_argument("--geojson", required=True, metavar="DIR")
@@ -88,6 +95,18 @@ def _parser() -> argparse.ArgumentParser:
     d = sub.add_parser("demo", help="run the whole job on the bundled sample village")
     d.add_argument("--out", default="outputs/demo", metavar="DIR")
     return p
+
+
+def _incident_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--period", help="current period START/END (ISO dates); default: "
+                   "1 January of the latest incident's year to its date")
+    p.add_argument("--compare", help="previous period START/END; default: a year earlier")
+    p.add_argument("--crs", help="CRS of CSV/XLSX coordinate columns (default EPSG:4326 "
+                   "for lon/lat columns)")
+    p.add_argument("--coords", choices=("gcj02", "bd09"), help="lon/lat copied from Chinese "
+                   "web maps: convert to WGS84")
+    p.add_argument("--x", dest="x_column", help="x/longitude column of a CSV/XLSX sheet")
+    p.add_argument("--y", dest="y_column", help="y/latitude column of a CSV/XLSX sheet")
 
 
 def _read(path: str | None, role: str, args, geometry=None):
@@ -149,12 +168,32 @@ def _cmd_validate(args, progress) -> int:
     return EXIT_OK
 
 
+def _cmd_incidents(args, progress) -> int:
+    from .core.incident_report import incident_layers
+    from .core.io import POLYGONS, write_layers
+
+    cells = _read(args.cells, "cells", args, POLYGONS)
+    period, compare = _periods(args)
+    layers = incident_layers(cells, _incidents(args, progress), period=period,
+                             compare=compare, progress=progress)
+    write_layers(args.out, layers)
+    offices = layers["office_stats"]
+    for row in offices.itertuples():
+        progress.info(f"{row.police_office}: {row.incidents_previous} -> "
+                      f"{row.incidents_current} ({row.change_pct:+.2f} %)")
+    progress.info(f"wrote {args.out}")
+    return EXIT_OK
+
+
 def _incidents(args, progress):
     if not args.incidents:
         return None
     from .core.incidents import read_incidents
 
-    return read_incidents(args.incidents, assume_crs=args.assume_crs, progress=progress)
+    return read_incidents(args.incidents, assume_crs=args.assume_crs,
+                          crs=getattr(args, "crs", None), coords=getattr(args, "coords", None),
+                          x=getattr(args, "x_column", None), y=getattr(args, "y_column", None),
+                          progress=progress)
 
 
 def _periods(args):
@@ -206,7 +245,8 @@ def _cmd_demo(args, progress) -> int:
 
 
 COMMANDS = {"analyse": _cmd_analyse, "analyze": _cmd_analyse, "cells": _cmd_cells,
-            "validate": _cmd_validate, "export": _cmd_export,
+            "validate": _cmd_validate,
+            "incidents": _cmd_incidents, "export": _cmd_export,
             "map": _cmd_map, "demo": _cmd_demo}
 
 

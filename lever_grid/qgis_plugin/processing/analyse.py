@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from qgis.core import (
     QgsProcessing,
-    QgsProcessingContext,
     QgsProcessingOutputVectorLayer,
     QgsProcessingParameterEnum,
     QgsProcessingParameterFeatureSource,
@@ -15,8 +14,8 @@ from qgis.core import (
 
 from ...core.cameras import KINDS
 from ...core.errors import InputError
-from ..convert import raise_processing, source_to_gdf
-from .base import LeverGridAlgorithm
+from ..convert import raise_processing
+from .base import LeverGridAlgorithm, load_outputs
 
 LAYER_OUTPUTS = ("camera_views", "overlap", "blind_spots", "cell_stats", "office_stats")
 WATCH = ("cells", "roads")
@@ -35,7 +34,7 @@ class AnalyseAlgorithm(LeverGridAlgorithm):
     def initAlgorithm(self, config=None):
         poly, point, line = (QgsProcessing.TypeVectorPolygon, QgsProcessing.TypeVectorPoint,
                              QgsProcessing.TypeVectorLine)
-        p = self._add
+        p = self.add_param
         p(QgsProcessingParameterFeatureSource("CELLS", self.tr("Grid cells"), [poly]),
           "Polygon layer of grid cells with a unique cell_id field.")
         p(QgsProcessingParameterFeatureSource("CAMERAS", self.tr("Cameras"), [point]),
@@ -70,18 +69,7 @@ class AnalyseAlgorithm(LeverGridAlgorithm):
         for layer in LAYER_OUTPUTS:
             self.addOutput(QgsProcessingOutputVectorLayer(layer.upper(), layer))
 
-    def _add(self, param, help_text: str) -> None:
-        param.setHelp(self.tr(help_text))
-        self.addParameter(param)
-
-    def _gdf(self, parameters, key, context, role):
-        source = self.parameterAsSource(parameters, key, context)
-        if source is None:
-            return None
-        layer_name = parameters[key] if isinstance(parameters[key], str) else role
-        return source_to_gdf(source, str(layer_name), role)
-
-    def processAlgorithm(self, parameters, context: QgsProcessingContext, feedback):
+    def processAlgorithm(self, parameters, context, feedback):
         from ...core.analysis import analyse
         from ...core.io import write_layers
 
@@ -91,18 +79,18 @@ class AnalyseAlgorithm(LeverGridAlgorithm):
                  if chosen not in (None, "", []) else None)
         out = self.parameterAsFileOutput(parameters, "OUTPUT", context)
         try:
-            incidents = self._gdf(parameters, "INCIDENTS", context, "incidents")
-            period, compare = (self._period(parameters, key, context)
+            incidents = self.source_gdf(parameters, "INCIDENTS", context, "incidents")
+            period, compare = (self.period(parameters, key, context)
                                for key in ("PERIOD", "COMPARE"))
             if incidents is not None:
                 from ...core.incidents import normalize_incidents
 
                 incidents = normalize_incidents(incidents, progress=progress)
             layers = analyse(
-                self._gdf(parameters, "CELLS", context, "cells"),
-                self._gdf(parameters, "CAMERAS", context, "cameras"),
-                buildings=self._gdf(parameters, "BUILDINGS", context, "buildings"),
-                roads=self._gdf(parameters, "ROADS", context, "roads"),
+                self.source_gdf(parameters, "CELLS", context, "cells"),
+                self.source_gdf(parameters, "CAMERAS", context, "cameras"),
+                buildings=self.source_gdf(parameters, "BUILDINGS", context, "buildings"),
+                roads=self.source_gdf(parameters, "ROADS", context, "roads"),
                 incidents=incidents, period=period, compare=compare, kinds=kinds,
                 watch=WATCH[self.parameterAsEnum(parameters, "WATCH", context)],
                 min_blind_area=self.parameterAsDouble(parameters, "MIN_BLIND_AREA", context),
@@ -111,18 +99,4 @@ class AnalyseAlgorithm(LeverGridAlgorithm):
         except InputError as err:
             raise_processing(err)
         write_layers(out, layers)
-        results = {"OUTPUT": out}
-        for layer in LAYER_OUTPUTS:
-            uri = f"{out}|layername={layer}"
-            results[layer.upper()] = uri
-            details = QgsProcessingContext.LayerDetails(layer, context.project(), layer)
-            context.addLayerToLoadOnCompletion(uri, details)
-        return results
-
-    def _period(self, parameters, key, context):
-        text = self.parameterAsString(parameters, key, context).strip()
-        if not text:
-            return None
-        from ...core.incidents import parse_period
-
-        return parse_period(text, option=key)
+        return load_outputs(out, LAYER_OUTPUTS, context)

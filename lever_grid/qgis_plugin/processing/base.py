@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from qgis.core import QgsProcessingAlgorithm, QgsProcessingFeedback
+from qgis.core import QgsProcessingAlgorithm, QgsProcessingContext, QgsProcessingFeedback
 from qgis.PyQt.QtCore import QCoreApplication
 from qgis.PyQt.QtGui import QIcon
 
 from ...core.progress import Progress
 from ...paths import resources_dir
+from ..convert import source_to_gdf
 
 ICON = resources_dir() / "icons" / "lever_grid.svg"
 
@@ -48,3 +49,37 @@ class LeverGridAlgorithm(QgsProcessingAlgorithm):
         """Core callbacks wired to the Processing feedback (progress, cancel, log)."""
         return Progress(lambda f: feedback.setProgress(100.0 * f), feedback.isCanceled,
                         feedback.pushInfo)
+
+    def add_param(self, param, help_text: str) -> None:
+        """Add a parameter with its (translated) help text."""
+        param.setHelp(self.tr(help_text))
+        self.addParameter(param)
+
+    def source_gdf(self, parameters, key: str, context, role: str):
+        """The feature source behind ``key`` as a GeoDataFrame (``None`` when unset)."""
+        source = self.parameterAsSource(parameters, key, context)
+        if source is None:
+            return None
+        value = parameters.get(key)
+        name = value if isinstance(value, str) else getattr(value, "name", lambda: role)()
+        return source_to_gdf(source, str(name), role)
+
+    def period(self, parameters, key: str, context):
+        """A START/END string parameter parsed by the core (``None`` when empty)."""
+        text = self.parameterAsString(parameters, key, context).strip()
+        if not text:
+            return None
+        from ...core.incidents import parse_period
+
+        return parse_period(text, option=key)
+
+
+def load_outputs(out: str, layers, context: QgsProcessingContext) -> dict:
+    """Results dict (OUTPUT + one key per layer) and layers loaded on completion."""
+    results = {"OUTPUT": out}
+    for layer in layers:
+        uri = f"{out}|layername={layer}"
+        results[layer.upper()] = uri
+        details = QgsProcessingContext.LayerDetails(layer, context.project(), layer)
+        context.addLayerToLoadOnCompletion(uri, details)
+    return results

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from importlib import import_module
+
 from qgis.core import QgsProcessingProvider
 from qgis.PyQt.QtGui import QIcon
 
-from .analyse import AnalyseAlgorithm
 from .base import ICON
+
+#: (module, class) of every algorithm, in Toolbox order. One line per algorithm.
+ALGORITHMS = (
+    ("analyse", "AnalyseAlgorithm"),
+    ("incidentstats", "IncidentStatsAlgorithm"),
+)
 
 
 class LeverGridProvider(QgsProcessingProvider):
@@ -22,5 +29,6 @@ class LeverGridProvider(QgsProcessingProvider):
         return QIcon(str(ICON))
 
     def loadAlgorithms(self) -> None:
-        for alg in (AnalyseAlgorithm(),):
-            self.addAlgorithm(alg)
+        for module, cls in ALGORITHMS:
+            alg = getattr(import_module(f"{__package__}.{module}"), cls)
+            self.addAlgorithm(alg())
