@@ -72,3 +72,14 @@ def circle_cameras_gpkg(path: Path) -> Path:
     cams = cams.drop(columns=[c for c in ("heading_deg", "fov_deg") if c in cams.columns])
     cams.to_file(path, layer="cameras")
     return path
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """With CI=true a QGIS or desktop test may not skip: a skip there is a failure."""
+    outcome = yield
+    report = outcome.get_result()
+    in_qgis_dirs = any(part in ("qgis", "desktop") for part in Path(str(item.fspath)).parts)
+    if report.skipped and in_ci() and in_qgis_dirs and not hasattr(report, "wasxfail"):
+        report.outcome = "failed"
+        report.longrepr = f"CI=true: QGIS tests must not skip ({report.longrepr})"
