@@ -29,9 +29,14 @@ class ProgressBar:
                 sys.stderr.write("\n")
             sys.stderr.flush()
 
-    def log(self, message: str) -> None:
+    def clear(self) -> None:
+        """Wipe a half-drawn bar so the next line starts at the left margin."""
         if self.enabled and 0 <= self.last < 100:
             sys.stderr.write("\r\033[K")
+            sys.stderr.flush()
+
+    def log(self, message: str) -> None:
+        self.clear()
         print(f"lever-grid: {message}", file=sys.stderr)
 
 
@@ -84,13 +89,38 @@ def _parser() -> argparse.ArgumentParser:
     i.add_argument("--out", required=True, help="output GeoPackage (cell_incidents, "
                    "office_stats)")
 
-    e = sub.add_parser("export", help="GeoJSON (RFC 7946) from an analysis GeoPackage")
-    e.add_argument("gpkg")
-    e.add_argument("--geojson", required=True, metavar="DIR")
+    e = sub.add_parser("export", help="briefing files from an analysis GeoPackage: GeoJSON "
+                       "(RFC 7946, WGS84) per layer, briefing.geojson, summary CSV/MD/HTML")
+    e.add_argument("gpkg", help="analysis GeoPackage (from 'analyse')")
+    e.add_argument("--geojson", required=True, metavar="DIR", help="output folder")
+    e.add_argument("--incidents", choices=("aggregate", "points"), default="aggregate",
+                   help="aggregate (default): incidents only as counts per cell; points: "
+                   "one point per incident with incident_id, date and category only")
+    e.add_argument("--source-incidents", metavar="F", help="incident points for --incidents "
+                   "points (default: the GeoPackage's incidents layer, if any)")
+    e.add_argument("--period", help="--incidents points: only incidents of START/END")
+    e.add_argument("--min-count", type=int, default=0, metavar="K", help="mask incident "
+                   "counts below K (null, incidents_masked true); default 0: no masking")
+    e.add_argument("--decimals", type=int, default=7, metavar="N",  # export.COORD_DECIMALS
+                   help="decimal places of longitude/latitude (default 7, about 1 cm)")
+    e.add_argument("--assume-crs", help="CRS for source incidents without one")
+    e.add_argument("--crs", help="CRS of CSV/XLSX coordinate columns of --source-incidents")
+    e.add_argument("--coords", choices=("gcj02", "bd09"), help="source lon/lat from Chinese "
+                   "web maps: convert to WGS84")
+    e.add_argument("--x", dest="x_column", help="x/longitude column of a CSV/XLSX sheet")
+    e.add_argument("--y", dest="y_column", help="y/latitude column of a CSV/XLSX sheet")
 
-    m = sub.add_parser("map", help="briefing map picture from an analysis GeoPackage")
-    m.add_argument("gpkg")
-    m.add_argument("--png", required=True, metavar="FILE")
+    m = sub.add_parser("map", help="briefing map (PNG and/or PDF) from an analysis GeoPackage")
+    m.add_argument("gpkg", help="analysis GeoPackage (from 'analyse')")
+    m.add_argument("--png", metavar="FILE", help="PNG output (150 dpi A4 landscape)")
+    m.add_argument("--pdf", metavar="FILE", help="PDF output")
+    m.add_argument("--title", help="page title (default: bilingual coverage title)")
+    m.add_argument("--date", help="date under the title (default: today)")
+    m.add_argument("--min-count", type=int, default=0, metavar="K",
+                   help="mask incident counts below K (the change shows as —)")
+    m.add_argument("--cameras", help="camera points (default: the GeoPackage's cameras layer)")
+    m.add_argument("--roads", help="roads to draw (default: the GeoPackage's roads layer)")
+    m.add_argument("--assume-crs", help="CRS for --cameras/--roads without one")
 
     d = sub.add_parser("demo", help="run the whole job on the bundled sample village")
     d.add_argument("--out", default="outputs/demo", metavar="DIR")
@@ -216,24 +246,60 @@ def _read_outputs(path: str) -> dict:
         raise InputError("file not found", file=path)
     try:
         names = list_layers(path)
-        return {n: pyogrio.read_dataframe(path, layer=n) for n in names}
+        layers = {n: pyogrio.read_dataframe(path, layer=n) for n in names}
     except Exception as exc:  # noqa: BLE001
         raise InputError(f"not a readable GeoPackage ({exc})", file=path) from None
+    if "cell_stats" not in layers and "cells" not in layers:
+        raise InputError("not an analysis GeoPackage: no cell_stats or cells layer (layers: "
+                         f"{', '.join(names) or 'none'})", file=path)
+    return layers
 
 
 def _cmd_export(args, progress) -> int:
-    from .core.export import export_geojson_dir
+    from .core.errors import InputError
+    from .core.export import export_briefing
 
-    for path in export_geojson_dir(_read_outputs(args.gpkg), args.geojson):
+    if not 1 <= args.decimals <= 10:
+        raise InputError(f"--decimals must be 1 to 10, not {args.decimals}")
+    layers = _read_outputs(args.gpkg)
+    source, period = None, None
+    if args.incidents == "points":
+        from .core.incidents import parse_period, read_incidents
+
+        spec = args.source_incidents
+        if spec is None and "incidents" in layers:
+            spec = f"{args.gpkg}|layername=incidents"
+        if spec is None:
+            raise InputError("--incidents points needs --source-incidents F (the "
+                             "GeoPackage has no incidents layer)", file=args.gpkg)
+        source = read_incidents(spec, assume_crs=args.assume_crs, crs=args.crs,
+                                coords=args.coords, x=args.x_column, y=args.y_column,
+                                progress=progress)
+        period = parse_period(args.period, option="--period") if args.period else None
+    for path in export_briefing(layers, args.geojson, incidents=args.incidents,
+                                incident_source=source, period=period,
+                                min_count=args.min_count, decimals=args.decimals,
+                                progress=progress):
         progress.info(f"wrote {path}")
     return EXIT_OK
 
 
 def _cmd_map(args, progress) -> int:
+    from .core.errors import InputError
+    from .core.io import LINES, POINTS
     from .core.mapping import render_map
 
+    if not (args.png or args.pdf):
+        raise InputError("map needs --png FILE and/or --pdf FILE")
+    if args.min_count < 0:
+        raise InputError(f"--min-count must be 0 or more, not {args.min_count}")
     layers = _read_outputs(args.gpkg)
-    progress.info(f"wrote {render_map(layers, args.png, cameras=layers.get('cameras'))}")
+    cameras = _read(args.cameras, "cameras", args, POINTS)
+    roads = _read(args.roads, "roads", args, LINES)
+    path = render_map(layers, args.png or args.pdf, pdf=args.pdf if args.png else None,
+                      title=args.title, date=args.date, cameras=cameras, roads=roads,
+                      min_count=args.min_count, progress=progress)
+    progress.info(f"wrote {path}" + (f" and {args.pdf}" if args.png and args.pdf else ""))
     return EXIT_OK
 
 
@@ -259,12 +325,46 @@ def main(argv: list[str] | None = None) -> int:
     bar = ProgressBar()
     progress = Progress(bar, None, bar.log)
     started = time.perf_counter()
+
+    def check_output() -> None:
+        """Refuse, before any work, an output that is a folder or one of the inputs."""
+        import os
+
+        from .core.io import LayerSpec
+
+        out = getattr(args, "out", None)
+        if out is None or args.command == "demo":
+            return
+        if Path(out).is_dir():
+            raise InputError("--out is a folder; give a GeoPackage file name such as "
+                             f"{Path(out) / 'analysis.gpkg'}", file=out)
+        for option in ("cells", "cameras", "buildings", "roads", "incidents", "boundary",
+                       "locked"):
+            value = getattr(args, option, None)
+            if not value:
+                continue
+            source = Path(LayerSpec.parse(value).path)
+            same = source.resolve() == Path(out).resolve()
+            if not same and source.exists() and Path(out).exists():
+                same = os.path.samefile(source, out)
+            if same:
+                raise InputError(f"--out would overwrite the --{option} input; write the "
+                                 "results to another file", file=out)
+
     try:
+        check_output()
         code = COMMANDS[args.command](args, progress)
     except InputError as err:
+        bar.clear()
         print(f"lever-grid: error: {err.line()}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except OSError as err:  # a file the system refused (permissions, disk full, ...)
+        bar.clear()
+        where = f"file {err.filename}: " if err.filename else ""
+        print(f"lever-grid: error: {where}{err.strerror or err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     except (Cancelled, KeyboardInterrupt):
+        bar.clear()
         print("lever-grid: cancelled", file=sys.stderr)
         return EXIT_CANCELLED
     progress.info(f"done in {time.perf_counter() - started:.1f} s")

@@ -27,7 +27,7 @@ def sample_path() -> Path:
 def run_demo(out: Path, progress: Progress | None = None) -> dict:
     """Analyse the sample village and write analysis.gpkg, geojson/ and map.png to ``out``."""
     from .core.analysis import analyse
-    from .core.export import export_geojson_dir
+    from .core.export import export_briefing
     from .core.incidents import read_incidents
     from .core.io import LINES, POINTS, POLYGONS, read_layer, write_layers
     from .core.mapping import render_map
@@ -44,9 +44,10 @@ def run_demo(out: Path, progress: Progress | None = None) -> dict:
     )
     out.mkdir(parents=True, exist_ok=True)
     write_layers(out / "analysis.gpkg", dict(layers, cameras=cameras))
-    export_geojson_dir(dict(layers, cameras=cameras), out / "geojson")
-    render_map(layers, out / "map.png", cameras=cameras,
-               title="Yangwu village: camera coverage, blind spots, incident change")
+    export_briefing(dict(layers, cameras=cameras), out / "geojson", progress=progress)
+    render_map(layers, out / "map.png", pdf=out / "map.pdf", cameras=cameras,
+               roads=layer("roads", LINES), progress=progress,
+               title="杨屋村 网格视频覆盖、盲区与警情变化 Yangwu village: coverage and incidents")
     print(summary_table(layers))
     return layers
 

@@ -8,7 +8,7 @@ from pyproj import CRS
 
 from .errors import InputError
 
-__all__ = ["metric_crs", "to_metric", "check_coordinates", "LOCAL"]
+__all__ = ["metric_crs", "to_metric", "check_coordinates", "LOCAL", "MAX_PROJECTED"]
 
 #: Marker for a site plan in metres with no geodetic CRS (``--assume-crs local``).
 LOCAL = "local"
@@ -56,24 +56,31 @@ def to_metric(gdf: gpd.GeoDataFrame, target: CRS | None) -> gpd.GeoDataFrame:
     return gdf.to_crs(target)
 
 
-def check_coordinates(gdf: gpd.GeoDataFrame, *, file: str, layer: str) -> None:
+#: Largest plausible coordinate in a projected or local CRS: the Earth's circumference is
+#: 4e7 m, zone prefixes and false eastings add less than 1e8; anything beyond is a typo or a
+#: unit mix-up, and GEOS overlays lose all precision on it.
+MAX_PROJECTED = 1e9
+
+
+def check_coordinates(gdf: gpd.GeoDataFrame, *, file: str | None, layer: str | None) -> None:
     """Refuse coordinates that cannot be in the layer's CRS.
 
-    Geographic CRS: longitudes outside -180..180 or latitudes outside -90..90.
-    Projected or local CRS: a layer whose whole extent fits in lon/lat ranges and spans
-    less than 1 unit looks like degrees labelled as metres (a cell of a few square
-    millimetres), which is refused.
+    Any CRS: non-finite coordinates. Geographic CRS: longitudes outside -180..180 or
+    latitudes outside -90..90 (with a hint when x and y look swapped). Projected or local
+    CRS: coordinates beyond +-1e9 (:data:`MAX_PROJECTED`), and a layer whose whole extent
+    fits in lon/lat ranges and spans more than 0 but less than 1 unit, which looks like
+    degrees labelled as metres (a cell of a few square millimetres).
     """
     present = ~(gdf.geometry.isna() | gdf.geometry.is_empty).to_numpy()
     gdf = gdf.loc[present]
     if gdf.empty:
         return
     bounds = gdf.geometry.bounds.to_numpy()
+    where = {"file": file, "layer": layer, "field": "geometry"}
     finite = np.isfinite(bounds).all(axis=1)
     if not finite.all():
         bad = gdf.index[~finite][0]
-        raise InputError("geometry has non-finite coordinates", file=file, layer=layer,
-                         feature=bad, field="geometry")
+        raise InputError("geometry has non-finite coordinates", feature=bad, **where)
     crs = CRS.from_user_input(gdf.crs) if gdf.crs is not None else None
     if crs is not None and crs.is_geographic:
         out = (bounds[:, 0] < -180) | (bounds[:, 2] > 180) | (bounds[:, 1] < -90) | (
@@ -81,15 +88,31 @@ def check_coordinates(gdf: gpd.GeoDataFrame, *, file: str, layer: str) -> None:
         )
         if out.any():
             bad = gdf.index[out][0]
+            swapped = (np.abs(bounds[:, [0, 2]]) <= 90).all() and (
+                np.abs(bounds[:, [1, 3]]) <= 180).all()
+            hint = "; x and y look swapped (latitude given as x?)" if swapped else ""
+            x0, y0, x1, y1 = bounds[out][0]
             raise InputError(
-                f"coordinates outside longitude/latitude ranges for {crs.name}",
-                file=file, layer=layer, feature=bad, field="geometry",
+                f"coordinates outside longitude/latitude ranges for {crs.name} "
+                f"(x {x0:.6g}..{x1:.6g}, y {y0:.6g}..{y1:.6g}){hint}",
+                feature=bad, **where,
             )
         return
+    huge = (np.abs(bounds) > MAX_PROJECTED).any(axis=1)
+    if huge.any():
+        bad = gdf.index[huge][0]
+        value = bounds[huge][0][np.argmax(np.abs(bounds[huge][0]))]
+        unit = crs.name if crs is not None else "a local CRS in metres"
+        raise InputError(
+            f"coordinate {value:.6g} is beyond +-{MAX_PROJECTED:.0e}, which cannot be a "
+            f"position in {unit}", feature=bad, **where,
+        )
     minx, miny = bounds[:, 0].min(), bounds[:, 1].min()
     maxx, maxy = bounds[:, 2].max(), bounds[:, 3].max()
     in_degrees = minx >= -180 and maxx <= 180 and miny >= -90 and maxy <= 90
-    if in_degrees and max(maxx - minx, maxy - miny) < 1.0 and (abs(minx) > 1 or abs(miny) > 1):
+    span = max(maxx - minx, maxy - miny)
+    # a single point (span 0) says nothing: one camera at (25, 25) of a site plan is fine
+    if in_degrees and 0 < span < 1.0 and (abs(minx) > 1 or abs(miny) > 1):
         unit = crs.name if crs is not None else "a local CRS in metres"
         raise InputError(
             f"coordinates look like degrees (x {minx:.4f}..{maxx:.4f}, y {miny:.4f}..{maxy:.4f})"

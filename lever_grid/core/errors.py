@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 __all__ = ["InputError", "Cancelled"]
+
+
+#: Line breaks (and the blanks around them) inside a message: the user sees one line.
+_ONE_LINE = re.compile(r"\s*[\r\n]+\s*")
 
 
 class InputError(ValueError):
@@ -35,7 +41,8 @@ class InputError(ValueError):
         if self.field is not None:
             where.append(f"field {self.field}")
         prefix = ", ".join(where)
-        return f"{prefix}: {self.message}" if prefix else self.message
+        text = f"{prefix}: {self.message}" if prefix else self.message
+        return _ONE_LINE.sub(" ", text).strip()
 
     def located(self, **where: object) -> InputError:
         """Return a copy with missing location parts filled in."""

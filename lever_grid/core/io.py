@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import glob
 import os
+import re
 import tempfile
+import time
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -17,11 +20,25 @@ from pyproj import CRS
 from .crs import LOCAL, check_coordinates
 from .errors import InputError
 
-__all__ = ["LayerSpec", "read_layer", "write_layers", "list_layers"]
+__all__ = ["LayerSpec", "read_layer", "write_layers", "list_layers", "check_layer",
+           "read_attributes", "choose_layer", "clean_stale_parts", "ROLE_GEOMETRY",
+           "PART_SUFFIX"]
 
 POLYGONS = ("Polygon", "MultiPolygon")
 LINES = ("LineString", "MultiLineString")
 POINTS = ("Point",)
+
+#: Geometry types each input role accepts (the CLI and Processing check the same).
+ROLE_GEOMETRY = {"cells": POLYGONS, "buildings": POLYGONS, "boundary": POLYGONS,
+                 "locked": POLYGONS, "locked cells": POLYGONS, "roads": LINES,
+                 "cameras": POINTS, "incidents": POINTS}
+
+#: Suffix of the temporary file an output is written to before it is renamed into place.
+PART_SUFFIX = ".part.gpkg"
+#: SQLite side files that may sit beside a GeoPackage being written.
+_SIDECARS = ("", "-journal", "-wal", "-shm")
+#: A temporary output older than this is stale even when its writer cannot be checked.
+STALE_AFTER_S = 3600.0
 
 
 @dataclass(frozen=True)
@@ -49,13 +66,23 @@ class LayerSpec:
 
 def list_layers(path: str) -> list[str]:
     """Names of the layers in an OGR data source."""
-    return [str(name) for name in pyogrio.list_layers(path)[:, 0]]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # e.g. "Measured (M) geometry types are not supported"
+        return [str(name) for name in pyogrio.list_layers(path)[:, 0]]
 
 
-def _choose_layer(spec: LayerSpec, role: str) -> str | None:
+def choose_layer(spec: LayerSpec, role: str | None) -> str | None:
+    """The layer of ``spec`` to read for ``role``.
+
+    The named layer; else the only one; else the one named like ``role`` (``None``: no
+    such fallback, several layers are an error).
+    """
     try:
         names = list_layers(spec.path)
     except Exception as exc:  # noqa: BLE001 - GDAL raises many types
+        if os.path.isdir(spec.path):
+            raise InputError("this is a folder, not a geodata file; give the file inside it "
+                             "(e.g. cells.gpkg or cells.shp)", file=spec.path) from None
         raise InputError(f"not a readable geodata file ({_short(exc)})", file=spec.path) from None
     if not names:
         raise InputError("the file holds no layers", file=spec.path)
@@ -68,17 +95,24 @@ def _choose_layer(spec: LayerSpec, role: str) -> str | None:
         return spec.layer
     if len(names) == 1:
         return names[0]
-    if role in names:
+    if role is not None and role in names:
         return role
+    named = f" and none is named '{role}'" if role is not None else ""
     raise InputError(
-        f"the file has several layers and none is named '{role}'; choose one with "
+        f"the file has several layers{named}; choose one with "
         f"'{spec.path}|layername=NAME' (layers: {', '.join(names)})",
         file=spec.path,
     )
 
 
 def _short(exc: BaseException) -> str:
-    return str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+    """The first line of a library error, without GDAL's quoting of the path and its hints."""
+    text = str(exc).strip()
+    if not text:
+        return type(exc).__name__
+    text = text.splitlines()[0].split("; It might help")[0]
+    text = re.sub(r"^'[^']*' not recognized as", "not recognized as", text).rstrip(".; ")
+    return text[:200]
 
 
 def _read(path: str, layer: str) -> gpd.GeoDataFrame:
@@ -95,6 +129,16 @@ def _read(path: str, layer: str) -> gpd.GeoDataFrame:
                 gdf.attrs["encoding"] = "GBK"
                 return gdf
         return pyogrio.read_dataframe(path, **kwargs)
+
+
+def read_attributes(path: str, layer: str | None = None) -> pd.DataFrame:
+    """The attribute table of a layer (no geometry), decoded like :func:`read_layer` does.
+
+    Used where another reader (QGIS) decoded a shapefile without ``.cpg`` as UTF-8 and
+    mangled its GBK text. Indexed by feature id.
+    """
+    gdf = _read(path, layer or choose_layer(LayerSpec(path), None))
+    return pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
 
 
 def read_layer(
@@ -115,7 +159,7 @@ def read_layer(
         raise InputError("file not found", file=path)
     if os.path.isfile(path) and os.path.getsize(path) == 0:
         raise InputError("the file is empty (0 bytes)", file=path)
-    layer = _choose_layer(spec, role)
+    layer = choose_layer(spec, role)
     try:
         gdf = _read(path, layer)
     except Exception as exc:  # noqa: BLE001
@@ -128,10 +172,27 @@ def read_layer(
     _apply_crs(gdf, assume_crs, path, layer)
     if path.lower().endswith((".geojson", ".json")) and gdf.crs is None:
         gdf.set_crs(4326, inplace=True)
-    if geometry is not None:
-        _check_geometry_types(gdf, geometry, path, layer, role)
-    check_coordinates(gdf, file=path, layer=layer)
+    check_layer(gdf, role, geometry, file=path, layer=layer)
     return gdf
+
+
+def check_layer(
+    gdf: gpd.GeoDataFrame,
+    role: str,
+    geometry: tuple[str, ...] | None = None,
+    *,
+    file: str | None = None,
+    layer: str | None = None,
+) -> None:
+    """Checks every reader applies: geometry types for ``role`` and plausible coordinates.
+
+    ``geometry`` defaults to :data:`ROLE_GEOMETRY` for the role (no check for an unknown
+    role). Raises :class:`InputError` naming file, layer, feature and field.
+    """
+    allowed = geometry if geometry is not None else ROLE_GEOMETRY.get(role)
+    if allowed is not None:
+        _check_geometry_types(gdf, allowed, file, layer, role)
+    check_coordinates(gdf, file=file, layer=layer)
 
 
 def _apply_crs(gdf: gpd.GeoDataFrame, assume_crs: str | None, path: str, layer: str) -> None:
@@ -155,7 +216,8 @@ def _apply_crs(gdf: gpd.GeoDataFrame, assume_crs: str | None, path: str, layer: 
 
 
 def _check_geometry_types(
-    gdf: gpd.GeoDataFrame, allowed: tuple[str, ...], path: str, layer: str, role: str
+    gdf: gpd.GeoDataFrame, allowed: tuple[str, ...], path: str | None, layer: str | None,
+    role: str,
 ) -> None:
     geoms = gdf.geometry
     null = geoms.isna() | geoms.is_empty
@@ -175,24 +237,102 @@ def write_layers(
 ) -> Path:
     """Write ``layers`` into one GeoPackage atomically.
 
-    Everything goes to a temporary file beside ``out`` that is renamed into place only
-    when complete, so ``out`` is either the previous file, absent, or the full result.
+    Everything goes to a temporary file beside ``out`` (``.<stem>-<pid>-<random>.part.gpkg``)
+    that is flushed to disk and renamed into place only when complete, so ``out`` is either
+    the previous file, absent, or the full result. Temporary files left by a run that was
+    killed are removed first (:func:`clean_stale_parts`). An ``out`` that is a folder or
+    cannot be written raises :class:`InputError`.
     """
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.stem}-", suffix=".part.gpkg", dir=out.parent)
-    os.close(fd)
-    os.unlink(tmp)
+    if out.is_dir():
+        raise InputError("the output is a folder; give a GeoPackage file name such as "
+                         f"{out / 'analysis.gpkg'}", file=str(out))
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        clean_stale_parts(out)
+        fd, tmp = tempfile.mkstemp(prefix=f".{out.stem}-{os.getpid()}-", suffix=PART_SUFFIX,
+                                   dir=out.parent)
+        os.close(fd)
+        os.unlink(tmp)
+    except OSError as exc:
+        raise InputError(f"cannot write here ({exc.strerror or exc})", file=str(out)) from None
     try:
         for name, frame in layers.items():
             _write_one(frame, tmp, name)
+        _fsync(tmp)
         os.replace(tmp, out)
-    except BaseException:
-        for leftover in (tmp, tmp + "-journal", tmp + "-wal", tmp + "-shm"):
-            if os.path.exists(leftover):
-                os.unlink(leftover)
+        _fsync(str(out.parent))
+    except BaseException as exc:
+        for suffix in _SIDECARS:
+            if os.path.exists(tmp + suffix):
+                os.unlink(tmp + suffix)
+        if isinstance(exc, OSError):
+            raise InputError(f"cannot write the output ({exc.strerror or exc}); is it open in "
+                             "another program?", file=str(out)) from None
         raise
     return out
+
+
+def _fsync(path: str) -> None:
+    """Flush a file (or, on POSIX, a folder's entries) to disk; best effort."""
+    if os.path.isdir(path) and os.name == "nt":
+        return
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _writer_alive(name: str) -> bool:
+    """Whether the process that named a temporary file ``.<stem>-<pid>-...`` still runs."""
+    if os.name == "nt":  # os.kill(pid, 0) is not a probe on Windows: rely on the age
+        return True
+    try:
+        pid = int(name.rsplit(PART_SUFFIX, 1)[0].split("-")[-2])
+    except (IndexError, ValueError):
+        return True
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # e.g. another user's process
+        return True
+    return True
+
+
+def clean_stale_parts(out: str | os.PathLike) -> list[str]:
+    """Remove temporary files a killed run left beside ``out``; returns what was removed.
+
+    A ``.<stem>-*.part.gpkg`` file (and its SQLite side files) is stale when the process
+    that wrote it no longer runs (POSIX) or it was last modified more than
+    :data:`STALE_AFTER_S` ago. Files in use by another program are left alone.
+    """
+    out = Path(out)
+    pattern = os.path.join(glob.escape(str(out.parent)), f".{glob.escape(out.stem)}-*{PART_SUFFIX}")
+    removed = []
+    now = time.time()
+    for part in glob.glob(pattern):
+        try:
+            age = now - os.path.getmtime(part)
+        except OSError:
+            continue
+        if _writer_alive(os.path.basename(part)) and age < STALE_AFTER_S:
+            continue
+        for suffix in _SIDECARS:
+            try:
+                os.unlink(part + suffix)
+                removed.append(part + suffix)
+            except OSError:
+                pass
+    return removed
 
 
 def _write_one(frame: gpd.GeoDataFrame | pd.DataFrame, path: str, name: str) -> None:

@@ -71,7 +71,6 @@ class AnalyseAlgorithm(LeverGridAlgorithm):
 
     def processAlgorithm(self, parameters, context, feedback):
         from ...core.analysis import analyse
-        from ...core.io import write_layers
 
         progress = self.progress(feedback)
         chosen = parameters.get("KINDS")
@@ -98,5 +97,5 @@ class AnalyseAlgorithm(LeverGridAlgorithm):
             )
         except InputError as err:
             raise_processing(err)
-        write_layers(out, layers)
+        self.write_gpkg(out, layers, parameters)
         return load_outputs(out, LAYER_OUTPUTS, context)

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from qgis.core import QgsProcessingAlgorithm, QgsProcessingContext, QgsProcessingFeedback
+import os
+
+from qgis.core import (
+    QgsProcessingAlgorithm,
+    QgsProcessingContext,
+    QgsProcessingException,
+    QgsProcessingFeedback,
+)
 from qgis.PyQt.QtCore import QCoreApplication
 from qgis.PyQt.QtGui import QIcon
 
+from ...core.errors import InputError
 from ...core.progress import Progress
 from ...paths import resources_dir
-from ..convert import source_to_gdf
+from ..convert import raise_processing, source_to_gdf
 
 ICON = resources_dir() / "icons" / "lever_grid.svg"
 
@@ -72,6 +80,23 @@ class LeverGridAlgorithm(QgsProcessingAlgorithm):
         from ...core.incidents import parse_period
 
         return parse_period(text, option=key)
+
+    @staticmethod
+    def write_gpkg(out: str, layers, parameters: dict) -> None:
+        """Write ``layers`` atomically to ``out``; never over one of the inputs."""
+        from ...core.io import write_layers
+
+        target = os.path.realpath(out)
+        for key, value in parameters.items():
+            path = value.split("|")[0] if isinstance(value, str) and key != "OUTPUT" else ""
+            if path and os.path.exists(path) and os.path.realpath(path) == target:
+                raise QgsProcessingException(
+                    f"OUTPUT {out} would overwrite the {key} input; choose another file "
+                    "(sources are never modified)")
+        try:
+            write_layers(out, layers)
+        except InputError as err:
+            raise_processing(err)
 
 
 def load_outputs(out: str, layers, context: QgsProcessingContext) -> dict:

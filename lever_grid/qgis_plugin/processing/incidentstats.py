@@ -50,7 +50,6 @@ class IncidentStatsAlgorithm(LeverGridAlgorithm):
     def processAlgorithm(self, parameters, context, feedback):
         from ...core.incident_report import incident_layers
         from ...core.incidents import normalize_incidents
-        from ...core.io import write_layers
 
         progress = self.progress(feedback)
         out = self.parameterAsFileOutput(parameters, "OUTPUT", context)
@@ -65,5 +64,5 @@ class IncidentStatsAlgorithm(LeverGridAlgorithm):
                                      progress=progress)
         except InputError as err:
             raise_processing(err)
-        write_layers(out, layers)
+        self.write_gpkg(out, layers, parameters)
         return load_outputs(out, LAYERS, context)

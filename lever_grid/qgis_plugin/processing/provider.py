@@ -13,6 +13,7 @@ from .base import ICON
 ALGORITHMS = (
     ("analyse", "AnalyseAlgorithm"),
     ("incidentstats", "IncidentStatsAlgorithm"),
+    ("exportbriefing", "ExportBriefingAlgorithm"),
 )
 
 
