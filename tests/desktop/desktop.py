@@ -87,3 +87,24 @@ def qgis_process(*args: str, base: Path, timeout: float = 240) -> subprocess.Com
     env = qgis_env(QT_QPA_PLATFORM="offscreen", QGIS_CUSTOM_CONFIG_PATH=str(base))
     return subprocess.run(["qgis_process.bin", *args], env=env, capture_output=True, text=True,
                           timeout=timeout)
+
+
+def run_desktop_script(script: Path, job: dict, base: Path, timeout: float = 240) -> dict:
+    """Like :func:`run_desktop`, with another in-QGIS script (same job/result protocol)."""
+    job_file = base / "job.json"
+    job.setdefault("result", str(base / "result.json"))
+    job_file.write_text(json.dumps(job), encoding="utf-8")
+    with xvfb() as display:
+        env = qgis_env(DISPLAY=display, LEVER_GRID_JOB=str(job_file))
+        proc = subprocess.run(
+            ["qgis", "--profiles-path", str(base), "--nologo", "--noversioncheck",
+             "--code", str(script)],
+            env=env, capture_output=True, text=True, timeout=timeout)
+    result_path = Path(job["result"])
+    if not result_path.exists():
+        raise AssertionError(f"QGIS wrote no result (rc {proc.returncode}):\n"
+                             f"{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+    result = json.loads(result_path.read_text(encoding="utf-8"))
+    result["returncode"] = proc.returncode
+    result["stderr"] = proc.stderr[-5000:]
+    return result

@@ -1,0 +1,752 @@
+"""The "Lever Grid" dock: layers → grid cells → coverage and incidents → edits → export.
+
+Each step runs a ``levergrid:*`` Processing algorithm in the background (see
+:mod:`.tasks`); a step whose algorithm is not registered is disabled with a tooltip
+saying so. Results land in the "Lever Grid results" group with the bundled styles, and
+the map tools (:mod:`.maptools`) edit cells and cameras with live coverage updates
+(:mod:`.live`).
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from qgis.core import (
+    QgsApplication,
+    QgsFillSymbol,
+    QgsLineSymbol,
+    QgsMapLayerProxyModel,
+    QgsMarkerSymbol,
+    QgsProject,
+    QgsSettings,
+    QgsSingleSymbolRenderer,
+    QgsVectorLayer,
+    QgsWkbTypes,
+)
+from qgis.gui import (
+    QgsCollapsibleGroupBox,
+    QgsDockWidget,
+    QgsFileWidget,
+    QgsMapLayerComboBox,
+    QgsScrollArea,
+)
+from qgis.PyQt.QtCore import Qt, QTimer, pyqtSignal
+from qgis.PyQt.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ...paths import resources_dir
+from .common import KINDS, kind_labels, kind_short_labels, tr
+from .styling import (
+    is_result,
+    load_results,
+    result_layers,
+    result_names,
+    style_cameras,
+)
+from .tasks import AlgorithmRun, fill_parameters
+
+__all__ = ["LeverGridDock", "STEPS"]
+
+#: Buttons of the dock and the algorithm each one runs.
+STEPS = {
+    "build": "levergrid:buildcells",
+    "validate": "levergrid:validatecells",
+    "analyse": "levergrid:analyse",
+    "export": "levergrid:exportbriefing",
+}
+
+SAMPLE = resources_dir() / "sample" / "yangwu.gpkg"
+
+#: Words that identify a layer's role from its name (English, Chinese).
+ROLE_WORDS = {
+    "roads": ("road", "street", "道路", "路网", "街道"),
+    "boundary": ("boundary", "outline", "边界", "村界", "范围"),
+    "cells": ("cell", "grid", "网格"),
+    "cameras": ("camera", "cctv", "摄像", "视频", "监控", "探头"),
+    "buildings": ("building", "建筑", "房屋"),
+    "incidents": ("incident", "crime", "警情", "案件", "案事件"),
+}
+
+
+#: Geometry type of each role's layer.
+GEOMETRY = {"roads": QgsWkbTypes.LineGeometry, "boundary": QgsWkbTypes.PolygonGeometry,
+            "cells": QgsWkbTypes.PolygonGeometry, "cameras": QgsWkbTypes.PointGeometry,
+            "buildings": QgsWkbTypes.PolygonGeometry, "incidents": QgsWkbTypes.PointGeometry}
+
+
+class LeverGridDock(QgsDockWidget):
+    """The dock panel. ``lookup(alg_id)`` finds algorithms (the Processing registry)."""
+
+    #: Emitted when a step's run ends: (step, ok).
+    stepFinished = pyqtSignal(str, bool)
+
+    def __init__(self, iface, parent=None) -> None:
+        super().__init__(tr("Lever Grid"), parent or iface.mainWindow())
+        self.setObjectName("LeverGridDock")
+        self.iface = iface
+        self.canvas = iface.mapCanvas()
+        self.project = QgsProject.instance()
+        self.lookup = QgsApplication.processingRegistry().algorithmById
+        self.run: AlgorithmRun | None = None
+        self.step: str | None = None
+        self.live = None
+        self.last_analysis: str | None = None
+        self.last_results: dict = {}
+        self.tool = None
+        self.log: list[str] = []
+        # live updates are written to the GeoPackage when the edits pause
+        self.commit_timer = QTimer(self)
+        self.commit_timer.setSingleShot(True)
+        self.commit_timer.setInterval(1500)
+        self.commit_timer.timeout.connect(lambda: self.commit_results(stop=False))
+        self._build()
+        registry = QgsApplication.processingRegistry()
+        registry.providerAdded.connect(self.refresh_steps)
+        registry.providerRemoved.connect(self.refresh_steps)
+        self.project.layersAdded.connect(self._guess_layers)
+        self.project.layersWillBeRemoved.connect(self._layers_removed)
+        self.refresh_steps()
+        self._guess_layers()
+
+    # ------------------------------------------------------------------ widgets
+    def _combo(self, kind, optional: bool) -> QgsMapLayerComboBox:
+        combo = QgsMapLayerComboBox()
+        combo.setFilters(kind)
+        combo.setAllowEmptyLayer(optional)
+        if optional:
+            combo.setLayer(None)
+        return combo
+
+    def _build(self) -> None:
+        scroll = QgsScrollArea(self)
+        scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        body = QWidget()
+        outer = QVBoxLayout(body)
+
+        # 1. layers
+        box = QgsCollapsibleGroupBox(tr("1. Layers"))
+        form = QFormLayout(box)
+        self.combos = {
+            "roads": self._combo(QgsMapLayerProxyModel.LineLayer, False),
+            "boundary": self._combo(QgsMapLayerProxyModel.PolygonLayer, True),
+            "cells": self._combo(QgsMapLayerProxyModel.PolygonLayer, False),
+            "cameras": self._combo(QgsMapLayerProxyModel.PointLayer, False),
+            "buildings": self._combo(QgsMapLayerProxyModel.PolygonLayer, True),
+            "incidents": self._combo(QgsMapLayerProxyModel.PointLayer, True),
+        }
+        labels = {"roads": tr("Roads"), "boundary": tr("Boundary (optional)"),
+                  "cells": tr("Grid cells"), "cameras": tr("Cameras"),
+                  "buildings": tr("Buildings (optional)"),
+                  "incidents": tr("Incidents (optional)")}
+        for role, combo in self.combos.items():
+            combo.setToolTip(self._role_help(role))
+            form.addRow(labels[role], combo)
+        self.sample_button = QPushButton(tr("Load the sample village (Yangwu)"))
+        self.sample_button.setToolTip(tr("Adds a copy of the bundled sample village: 58 roads, "
+                                         "14 cells, cameras, buildings and incidents."))
+        self.sample_button.clicked.connect(self.load_sample)
+        form.addRow(self.sample_button)
+        outer.addWidget(box)
+
+        # 2. cells
+        box = QgsCollapsibleGroupBox(tr("2. Grid cells"))
+        form = QFormLayout(box)
+        self.count = QSpinBox()
+        self.count.setRange(1, 1000)
+        self.count.setValue(14)
+        self.count.setToolTip(tr("How many grid cells to cut the village into."))
+        form.addRow(tr("Number of cells"), self.count)
+        self.balance = QComboBox()
+        for key, label in (("road_length", tr("Road length")), ("incidents", tr("Incidents")),
+                           ("area", tr("Area"))):
+            self.balance.addItem(label, key)
+        self.balance.setToolTip(tr("What every cell should have about equally."))
+        form.addRow(tr("Balance by"), self.balance)
+        row = QHBoxLayout()
+        self.build_button = QPushButton(tr("Build cells"))
+        self.build_button.clicked.connect(self.build_cells)
+        self.validate_button = QPushButton(tr("Validate cells"))
+        self.validate_button.clicked.connect(self.validate_cells)
+        row.addWidget(self.build_button)
+        row.addWidget(self.validate_button)
+        form.addRow(row)
+        outer.addWidget(box)
+
+        # 3. analyse
+        box = QgsCollapsibleGroupBox(tr("3. Coverage and incidents"))
+        form = QFormLayout(box)
+        self.period = QLineEdit()
+        self.period.setPlaceholderText(tr("e.g. 2025-01-01/2025-05-31; empty: this year so far"))
+        form.addRow(tr("Current period"), self.period)
+        self.compare = QLineEdit()
+        self.compare.setPlaceholderText(tr("empty: the same period a year earlier"))
+        form.addRow(tr("Compare with"), self.compare)
+        grid = QGridLayout()
+        self.kinds = {}
+        long_labels = kind_labels()
+        for i, (key, label) in enumerate(kind_short_labels().items()):
+            check = QCheckBox(label)
+            check.setToolTip(long_labels[key])
+            check.setChecked(True)
+            self.kinds[key] = check
+            grid.addWidget(check, i // 2, i % 2)
+        kinds_box = QWidget()
+        kinds_box.setLayout(grid)
+        form.addRow(tr("Camera kinds"), kinds_box)
+        self.watch = QComboBox()
+        self.watch.addItem(tr("Cells minus buildings"), "cells")
+        self.watch.addItem(tr("Road corridor (8 m wide)"), "roads")
+        self.watch.setToolTip(tr("The area that should be seen by cameras."))
+        form.addRow(tr("Watch"), self.watch)
+        self.min_blind = QDoubleSpinBox()
+        self.min_blind.setRange(0.0, 100000.0)
+        self.min_blind.setValue(1.0)
+        self.min_blind.setSuffix(" m²")
+        form.addRow(tr("Smallest blind spot"), self.min_blind)
+        self.analyse_button = QPushButton(tr("Analyse coverage and incidents"))
+        self.analyse_button.clicked.connect(self.analyse)
+        form.addRow(self.analyse_button)
+        self.summary = QLabel()
+        self.summary.setWordWrap(True)
+        form.addRow(self.summary)
+        outer.addWidget(box)
+
+        # 4. edit on the map
+        box = QgsCollapsibleGroupBox(tr("4. Edit on the map"))
+        form = QFormLayout(box)
+        row = QHBoxLayout()
+        self.tool_buttons = {}
+        for key, label, icon, tip in (
+            ("faces", tr("Road faces"), "/mActionAddPolygon.svg",
+             tr("Click the faces between roads to add them to the active cell or remove "
+                "them; right click a cell to make it active.")),
+            ("draw", tr("Draw cell"), "/mActionCapturePolygon.svg",
+             tr("Draw a new cell; corners snap to the roads. Right click finishes.")),
+            ("camera", tr("Place camera"), "/mActionCapturePoint.svg",
+             tr("Press at the camera, drag towards where it looks (drag length = range), "
+                "release; then choose its kind.")),
+        ):
+            button = QToolButton()
+            button.setText(label)
+            button.setIcon(QgsApplication.getThemeIcon(icon))
+            button.setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
+            button.setCheckable(True)
+            button.setToolTip(tip)
+            button.toggled.connect(lambda on, k=key: self.set_tool(k if on else None))
+            self.tool_buttons[key] = button
+            row.addWidget(button)
+        form.addRow(row)
+        self.active_label = QLabel(tr("Active cell: none (right click a cell)"))
+        form.addRow(self.active_label)
+        self.live_check = QCheckBox(tr("Update coverage after each edit"))
+        self.live_check.setChecked(True)
+        form.addRow(self.live_check)
+        outer.addWidget(box)
+
+        # 5. export
+        box = QgsCollapsibleGroupBox(tr("5. Export"))
+        form = QFormLayout(box)
+        self.out_dir = QgsFileWidget()
+        self.out_dir.setStorageMode(QgsFileWidget.GetDirectory)
+        self.out_dir.setFilePath(self._default_out_dir())
+        self.out_dir.setToolTip(tr("Analyses, built cells and briefings are written here."))
+        form.addRow(tr("Output folder"), self.out_dir)
+        self.export_button = QPushButton(tr("Export briefing"))
+        self.export_button.clicked.connect(self.export)
+        form.addRow(self.export_button)
+        outer.addWidget(box)
+
+        # status
+        self.status = QLabel(tr("Choose the layers, then run the steps in order."))
+        self.status.setWordWrap(True)
+        outer.addWidget(self.status)
+        row = QHBoxLayout()
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 100)
+        self.progress.setValue(0)
+        self.cancel_button = QPushButton(tr("Cancel"))
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.clicked.connect(self.cancel)
+        row.addWidget(self.progress)
+        row.addWidget(self.cancel_button)
+        outer.addLayout(row)
+        outer.addStretch(1)
+        scroll.setWidget(body)
+        self.setWidget(scroll)
+        self.buttons = {"build": self.build_button, "validate": self.validate_button,
+                        "analyse": self.analyse_button, "export": self.export_button}
+
+    @staticmethod
+    def _role_help(role: str) -> str:
+        return {
+            "roads": tr("Road centrelines (lines): cell edges, road length and coverage."),
+            "boundary": tr("Village outline; empty: the area the roads enclose."),
+            "cells": tr("Grid cells (polygons) with a cell_id field."),
+            "cameras": tr("Camera points with camera_id and kind; optional status, range_m, "
+                          "heading_deg, fov_deg."),
+            "buildings": tr("Building footprints: they block camera views."),
+            "incidents": tr("Incident points with occurred_at (date or date-time)."),
+        }[role]
+
+    def _default_out_dir(self) -> str:
+        saved = QgsSettings().value("lever_grid/output_dir", "", type=str)
+        if saved:
+            return saved
+        home = self.project.homePath()
+        return str(Path(home) / "lever_grid") if home else \
+            str(Path(tempfile.gettempdir()) / "lever_grid")
+
+    # ------------------------------------------------------------------ state
+    def layer(self, role: str) -> QgsVectorLayer | None:
+        return self.combos[role].currentLayer()
+
+    def set_layer(self, role: str, layer) -> None:
+        self.combos[role].setLayer(layer)
+
+    def refresh_steps(self, *_args) -> None:
+        """Enable the steps whose algorithm is registered; explain the others."""
+        busy = self.run is not None and self.run.is_running()
+        for step, alg_id in STEPS.items():
+            alg = self.lookup(alg_id)
+            button = self.buttons[step]
+            button.setEnabled(alg is not None and not busy)
+            if alg is None:
+                button.setToolTip(tr("Not available: the Processing algorithm {0} is not "
+                                     "installed.").format(alg_id))
+            else:
+                button.setToolTip(tr("Runs {0} ({1}) in the background.").format(
+                    alg.displayName(), alg_id))
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt
+        self.refresh_steps()
+        super().showEvent(event)
+
+    def _guess_layers(self, *_args) -> None:
+        """Pick layers for empty roles (or roles holding a layer of another role) by name."""
+        layers = [lyr for lyr in self.project.mapLayers().values()
+                  if isinstance(lyr, QgsVectorLayer) and not is_result(lyr)]
+
+        def role_of(layer) -> str | None:
+            name = layer.name().lower()
+            for role, words in ROLE_WORDS.items():
+                if any(w in name for w in words):
+                    return role
+            return None
+
+        for role, combo in self.combos.items():
+            current = combo.currentLayer()
+            if current is not None and role_of(current) == role:
+                continue
+            for layer in layers:
+                if role_of(layer) == role and layer.geometryType() == GEOMETRY[role]:
+                    combo.setLayer(layer)
+                    break
+            else:
+                if current is not None and role_of(current) not in (None, role) \
+                        and combo.allowEmptyLayer():
+                    combo.setLayer(None)
+        excepted = list(result_layers(self.project).values())
+        for combo in self.combos.values():
+            combo.setExceptedLayerList(excepted)
+
+    def _layers_removed(self, layer_ids) -> None:
+        """Forget results and live updates that use layers leaving the project."""
+        gone = set(layer_ids)
+        self.last_results = {k: v for k, v in self.last_results.items() if v.id() not in gone}
+        if self.live is not None:
+            used = [lyr for lyr in (*self.live.inputs.values(), *self.live.results.values())
+                    if lyr is not None]
+            if any(lyr.id() in gone for lyr in used):
+                self.live = None
+        for attr in ("cells_layer", "roads_layer", "cameras_layer"):
+            layer = getattr(self.tool, attr, None)
+            if layer is not None and layer.id() in gone:
+                self.tool_buttons_off()
+                break
+
+    def tool_buttons_off(self) -> None:
+        for button in self.tool_buttons.values():
+            button.setChecked(False)
+        self.set_tool(None)
+
+    def out_dir_path(self) -> Path:
+        path = Path(self.out_dir.filePath() or self._default_out_dir())
+        path.mkdir(parents=True, exist_ok=True)
+        QgsSettings().setValue("lever_grid/output_dir", str(path))
+        return path
+
+    def _stem(self, name: str) -> str:
+        stem = f"{name}_{time.strftime('%Y%m%d_%H%M%S')}"
+        out = self.out_dir_path()
+        n, candidate = 1, stem
+        while any(out.glob(f"{candidate}*")):
+            n += 1
+            candidate = f"{stem}_{n}"
+        return candidate
+
+    def say(self, text: str) -> None:
+        self.status.setText(text)
+        self.log.append(text)
+
+    # ------------------------------------------------------------------ sample
+    def load_sample(self) -> dict:
+        """Add a writable copy of the bundled sample village and choose its layers."""
+        target = self.out_dir_path() / "yangwu_sample.gpkg"
+        if not target.exists():
+            shutil.copyfile(SAMPLE, target)
+        names = {"boundary": tr("Boundary"), "buildings": tr("Buildings"),
+                 "cells": tr("Grid cells"), "roads": tr("Roads"),
+                 "incidents": tr("Incidents"), "cameras": tr("Cameras")}
+        root = self.project.layerTreeRoot()
+        group = root.insertGroup(0, tr("Sample village (Yangwu)"))
+        added = {}
+        for role in ("cameras", "incidents", "roads", "cells", "buildings", "boundary"):
+            layer = QgsVectorLayer(f"{target}|layername={role}", names[role], "ogr")
+            if not layer.isValid():
+                continue
+            self._sample_style(role, layer)
+            self.project.addMapLayer(layer, False)
+            node = group.addLayer(layer)
+            if role == "incidents":
+                node.setItemVisibilityChecked(False)
+            added[role] = layer
+        for role, layer in added.items():
+            self.set_layer(role, layer)
+        if "cells" in added:
+            self.canvas.setDestinationCrs(added["cells"].crs())
+            self.canvas.setExtent(added["cells"].extent().buffered(60))
+            self.canvas.refresh()
+        self.say(tr("Sample village loaded from {0}.").format(target))
+        return added
+
+    @staticmethod
+    def _sample_style(role: str, layer: QgsVectorLayer) -> None:
+        if role == "cameras":
+            style_cameras(layer)
+            return
+        symbol = {
+            "roads": lambda: QgsLineSymbol.createSimple({"color": "#5a5a5a", "width": "0.7"}),
+            "cells": lambda: QgsFillSymbol.createSimple(
+                {"style": "no", "outline_color": "#202020", "outline_width": "0.6"}),
+            "buildings": lambda: QgsFillSymbol.createSimple(
+                {"color": "#cfcac4", "outline_color": "#9d968e", "outline_width": "0.1"}),
+            "boundary": lambda: QgsFillSymbol.createSimple(
+                {"style": "no", "outline_color": "#202020", "outline_width": "0.8",
+                 "outline_style": "dash"}),
+            "incidents": lambda: QgsMarkerSymbol.createSimple(
+                {"name": "circle", "color": "#e31a1c", "size": "1.2",
+                 "outline_style": "no"}),
+        }[role]()
+        layer.setRenderer(QgsSingleSymbolRenderer(symbol))
+
+    # ------------------------------------------------------------------ steps
+    def _known(self) -> dict:
+        kinds = [k for k, check in self.kinds.items() if check.isChecked()]
+        return {
+            "ROADS": self.layer("roads"), "BOUNDARY": self.layer("boundary"),
+            "CELLS": self.layer("cells"), "CAMERAS": self.layer("cameras"),
+            "BUILDINGS": self.layer("buildings"), "INCIDENTS": self.layer("incidents"),
+            "COUNT": self.count.value(), "BALANCE": self.balance.currentData(),
+            "PERIOD": self.period.text().strip(), "COMPARE": self.compare.text().strip(),
+            "KINDS": kinds if len(kinds) < len(KINDS) else None,
+            "WATCH": self.watch.currentData(), "MIN_BLIND_AREA": self.min_blind.value(),
+        }
+
+    def start_step(self, step: str, known: dict, stem: str) -> AlgorithmRun | None:
+        """Run the step's algorithm in the background with the parameters it accepts."""
+        alg = self.lookup(STEPS[step])
+        if alg is None or (self.run is not None and self.run.is_running()):
+            return None
+        params, missing = fill_parameters(alg, known, self.out_dir_path(), self._stem(stem))
+        if missing:
+            # parameters the dock does not know: let the user complete them
+            from processing import execAlgorithmDialog
+
+            execAlgorithmDialog(STEPS[step], params)
+            return None
+        run = AlgorithmRun(alg, params, self.project, self)
+        run.progress.connect(lambda v: self.progress.setValue(int(v)))
+        run.message.connect(self._message)
+        run.finished.connect(lambda ok, res, s=step: self._finished(s, ok, res))
+        self.run, self.step = run, step
+        self.progress.setValue(0)
+        self.cancel_button.setEnabled(True)
+        self.say(tr("{0}: running…").format(alg.displayName()))
+        run.start()
+        self.refresh_steps()
+        return run
+
+    def _message(self, text: str, error: bool) -> None:
+        self.log.append(text)
+        if error:
+            self.status.setText(text)
+
+    def cancel(self) -> None:
+        if self.run is not None and self.run.is_running():
+            self.say(tr("Cancelling…"))
+            self.run.cancel()
+
+    def _finished(self, step: str, ok: bool, results: dict) -> None:
+        run = self.run
+        self.cancel_button.setEnabled(False)
+        self.progress.setValue(100 if ok else 0)
+        try:
+            if not ok:
+                if run is not None and run.feedback.isCanceled():
+                    self.say(tr("Cancelled."))
+                else:
+                    error = run.error_text() if run is not None else ""
+                    self.say(tr("Failed: {0}").format(error or tr("see the log")))
+            else:
+                getattr(self, f"_{step}_done")(results)
+        finally:
+            self.refresh_steps()
+            self.stepFinished.emit(step, ok)
+
+    def build_cells(self) -> AlgorithmRun | None:
+        return self.start_step("build", self._known(), "cells")
+
+    def _build_done(self, results: dict) -> None:
+        out = results.get("OUTPUT")
+        uri = results.get("CELLS") if isinstance(results.get("CELLS"), str) else \
+            f"{out}|layername=cells"
+        layer = QgsVectorLayer(uri, tr("Grid cells (built)"), "ogr")
+        if layer.isValid():
+            layer.setRenderer(QgsSingleSymbolRenderer(QgsFillSymbol.createSimple(
+                {"style": "no", "outline_color": "#202020", "outline_width": "0.6"})))
+            self.project.addMapLayer(layer)
+            self.set_layer("cells", layer)
+            self.say(tr("{0} cells built: {1}").format(layer.featureCount(), out))
+        else:
+            self.say(tr("Cells built: {0}").format(out))
+
+    def validate_cells(self) -> AlgorithmRun | None:
+        return self.start_step("validate", self._known(), "problems")
+
+    def _validate_done(self, results: dict) -> None:
+        out = results.get("OUTPUT")
+        loaded = load_results(out, ("problems",)) if out else {}
+        problems = loaded.get("problems")
+        count = problems.featureCount() if problems is not None else 0
+        self.say(tr("No problems found.") if count == 0 else
+                 tr("{0} problems found; see the layer “{1}”.").format(
+                     count, result_names()["problems"]))
+
+    def analyse(self) -> AlgorithmRun | None:
+        self.commit_results()
+        known = self._known()
+        self._pending = known
+        return self.start_step("analyse", known, "analysis")
+
+    def _analyse_done(self, results: dict) -> None:
+        gpkg = results.get("OUTPUT")
+        self.last_analysis = gpkg
+        self.last_results = load_results(gpkg)
+        known = getattr(self, "_pending", self._known())
+        if known.get("CAMERAS") is not None:
+            style_cameras(known["CAMERAS"])
+        self._guess_layers()
+        from .live import LiveCoverage
+
+        self.live = LiveCoverage(
+            {"cells": known["CELLS"], "cameras": known["CAMERAS"],
+             "buildings": known["BUILDINGS"], "roads": known["ROADS"],
+             "incidents": known["INCIDENTS"]},
+            {"kinds": known["KINDS"], "watch": known["WATCH"],
+             "min_blind_area": known["MIN_BLIND_AREA"], "period": known["PERIOD"],
+             "compare": known["COMPARE"]},
+            self.last_results)
+        try:
+            self.live.prepare()  # read and index once, so edits only recompute their cells
+        except Exception as err:  # noqa: BLE001 - shown to the user, never hidden
+            self.say(tr("Live update failed: {0}").format(err))
+        self.summary.setText(self.summary_text())
+        self.say(tr("Analysis written to {0}.").format(gpkg))
+        self.canvas.refresh()
+
+    def summary_text(self) -> str:
+        stats = self.last_results.get("cell_stats")
+        if stats is None:
+            return ""
+        watch = covered = blind = 0.0
+        cur = prev = 0
+        cells = 0
+        for f in stats.getFeatures():
+            cells += 1
+            watch += f["watch_m2"] or 0.0
+            covered += f["covered_m2"] or 0.0
+            blind += f["blind_m2"] or 0.0
+            cur += f["incidents_current"] or 0
+            prev += f["incidents_previous"] or 0
+        spots = self.last_results.get("blind_spots")
+        n_spots = spots.featureCount() if spots is not None else 0
+        share = 100.0 * covered / watch if watch else 0.0
+        text = tr("{0} cells: cameras see {1:.1f} % of the watched area; {2} blind spots, "
+                  "{3:,.0f} m² in all.").format(cells, share, n_spots, blind)
+        if prev:
+            text += " " + tr("Incidents {0} → {1} ({2:+.2f} % on the previous period).").format(
+                prev, cur, 100.0 * (cur - prev) / prev)
+        return text
+
+    def export(self) -> AlgorithmRun | None:
+        known = self._known()
+        if self.last_analysis:
+            for key in ("INPUT", "ANALYSIS", "GPKG", "ANALYSIS_GPKG"):
+                known.setdefault(key, self.last_analysis)
+        return self.start_step("export", known, "briefing")
+
+    def _export_done(self, results: dict) -> None:
+        paths = [str(v) for k, v in results.items() if isinstance(v, str) and k != "CELLS"]
+        self.say(tr("Briefing exported: {0}").format(", ".join(sorted(set(paths)))))
+
+    # ------------------------------------------------------------------ map tools
+    def set_tool(self, key: str | None):
+        """Activate map tool ``key`` (faces, draw, camera) or none."""
+        for k, button in self.tool_buttons.items():
+            if k != key and button.isChecked():
+                button.blockSignals(True)
+                button.setChecked(False)
+                button.blockSignals(False)
+        if self.tool is not None and self.canvas.mapTool() is self.tool:
+            self.canvas.unsetMapTool(self.tool)
+        self.tool = None
+        if key is None:
+            self.commit_results()
+            return None
+        tool = self._make_tool(key)
+        if tool is None:
+            button = self.tool_buttons[key]
+            button.blockSignals(True)
+            button.setChecked(False)
+            button.blockSignals(False)
+            return None
+        tool.message.connect(self.say)
+        tool.deactivated.connect(lambda k=key: self._tool_off(k))
+        if self.live is not None and self.live_check.isChecked():
+            from .live import begin_results
+
+            begin_results(self.last_results.values())  # not on the first edit's clock
+        self.tool = tool
+        self.canvas.setMapTool(tool)
+        button = self.tool_buttons[key]
+        if not button.isChecked():  # called from code: show which tool is on
+            button.blockSignals(True)
+            button.setChecked(True)
+            button.blockSignals(False)
+        return tool
+
+    def _tool_off(self, key: str) -> None:
+        """Our tool lost the canvas (e.g. the user picked Pan): reflect it in the dock."""
+        QTimer.singleShot(0, lambda: self._after_tool_off(key))
+
+    def _after_tool_off(self, key: str) -> None:
+        button = self.tool_buttons[key]
+        if self.tool is not None and self.canvas.mapTool() is self.tool:
+            return
+        if button.isChecked():
+            button.blockSignals(True)
+            button.setChecked(False)
+            button.blockSignals(False)
+        if not any(b.isChecked() for b in self.tool_buttons.values()):
+            self.tool = None
+            self.commit_results()
+
+    def _make_tool(self, key: str):
+        from .maptools import CameraTool, DrawCellTool, FaceTool
+
+        cells, roads = self.layer("cells"), self.layer("roads")
+        if key == "faces":
+            if cells is None or roads is None:
+                self.say(tr("Choose the roads and cells layers first."))
+                return None
+            tool = FaceTool(self.canvas, cells, roads, self.layer("boundary"))
+            tool.cellsEdited.connect(self.cells_edited)
+            tool.activeCellChanged.connect(
+                lambda cid: self.active_label.setText(tr("Active cell: {0}").format(cid)))
+            return tool
+        if key == "draw":
+            if cells is None:
+                self.say(tr("Choose the cells layer first."))
+                return None
+            tool = DrawCellTool(self.canvas, cells, roads)
+            tool.cellsEdited.connect(self.cells_edited)
+            return tool
+        cameras = self.layer("cameras")
+        if cameras is None:
+            self.say(tr("Choose the cameras layer first."))
+            return None
+        tool = CameraTool(self.canvas, cameras)
+        tool.cameraAdded.connect(self.camera_added)
+        return tool
+
+    def _live_ready(self, role: str, layer) -> bool:
+        return (self.live is not None and self.live_check.isChecked()
+                and self.live.inputs.get(role) is layer)
+
+    def cells_edited(self, cell_ids: list) -> dict | None:
+        layer = getattr(self.tool, "cells_layer", None) or self.layer("cells")
+        if not self._live_ready("cells", layer):
+            return None
+        return self._live(lambda: self.live.update_cells(cell_ids))
+
+    def camera_added(self, camera_id) -> dict | None:
+        if not self._live_ready("cameras", self.layer("cameras")):
+            return None
+        return self._live(lambda: self.live.update_cameras([camera_id]))
+
+    def _live(self, update) -> dict | None:
+        try:
+            result = update()
+        except Exception as err:  # noqa: BLE001 - shown to the user, never hidden
+            self.say(tr("Live update failed: {0}").format(err))
+            return None
+        self.summary.setText(self.summary_text())
+        self.say(tr("Coverage of cells {0} updated in {1:.2f} s.").format(
+            ", ".join(result["cells"]) or "–", result["seconds"]))
+        self.commit_timer.start()
+        return result
+
+    def commit_results(self, stop: bool = True) -> None:
+        """Write pending live updates into the analysis GeoPackage (and, with ``stop``,
+        close the result layers' edit sessions)."""
+        from .live import commit_results
+
+        self.commit_timer.stop()
+        errors = commit_results(list(self.last_results.values()), stop)
+        if errors:
+            self.say(tr("Live update failed: {0}").format("; ".join(errors)))
+
+    def unload(self) -> None:
+        """Disconnect from QGIS before the plugin is unloaded."""
+        self.set_tool(None)
+        self.commit_results()
+        registry = QgsApplication.processingRegistry()
+        for signal, slot in ((registry.providerAdded, self.refresh_steps),
+                             (registry.providerRemoved, self.refresh_steps),
+                             (self.project.layersAdded, self._guess_layers),
+                             (self.project.layersWillBeRemoved, self._layers_removed)):
+            try:
+                signal.disconnect(slot)
+            except TypeError:
+                pass
+        if self.run is not None:
+            self.run.cancel()
+

@@ -1,0 +1,1010 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="zh_CN" sourcelanguage="en">
+<context>
+    <name>LeverGrid</name>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/common.py" line="29"/>
+        <source>Public video, class 1 (一类)</source>
+        <translation>一类视频</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/common.py" line="30"/>
+        <source>Public video, class 2 (二类)</source>
+        <translation>二类视频</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/common.py" line="31"/>
+        <location filename="../../lever_grid/qgis_plugin/gui/common.py" line="42"/>
+        <source>Smart eye (慧眼)</source>
+        <translation>慧眼（智能感知）</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/common.py" line="32"/>
+        <source>Social video (社会)</source>
+        <translation>社会视频</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/common.py" line="33"/>
+        <source>Enterprise video (企业)</source>
+        <translation>企业视频</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/common.py" line="40"/>
+        <source>Class 1 (一类)</source>
+        <translation>一类视频</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/common.py" line="41"/>
+        <source>Class 2 (二类)</source>
+        <translation>二类视频</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/common.py" line="43"/>
+        <source>Social (社会)</source>
+        <translation>社会视频</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/common.py" line="44"/>
+        <source>Enterprise (企业)</source>
+        <translation>企业视频</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="101"/>
+        <location filename="../../lever_grid/qgis_plugin/plugin.py" line="92"/>
+        <location filename="../../lever_grid/qgis_plugin/plugin.py" line="98"/>
+        <source>Lever Grid</source>
+        <translation>Lever Grid 网格警务</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="145"/>
+        <source>1. Layers</source>
+        <translation>1. 图层</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="155"/>
+        <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="416"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="45"/>
+        <source>Roads</source>
+        <translation>道路</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="155"/>
+        <source>Boundary (optional)</source>
+        <translation>边界（可选）</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="156"/>
+        <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="416"/>
+        <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="39"/>
+        <source>Grid cells</source>
+        <translation>网格</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="156"/>
+        <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="417"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="40"/>
+        <source>Cameras</source>
+        <translation>摄像头</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="157"/>
+        <source>Buildings (optional)</source>
+        <translation>建筑（可选）</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="158"/>
+        <source>Incidents (optional)</source>
+        <translation>警情（可选）</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="162"/>
+        <source>Load the sample village (Yangwu)</source>
+        <translation>加载示例村（杨屋）</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="163"/>
+        <source>Adds a copy of the bundled sample village: 58 roads, 14 cells, cameras, buildings and incidents.</source>
+        <translation>添加内置示例村的副本：58 条道路、14 个网格、摄像头、建筑和警情。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="170"/>
+        <source>2. Grid cells</source>
+        <translation>2. 网格划分</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="175"/>
+        <source>How many grid cells to cut the village into.</source>
+        <translation>将村划分为多少个网格。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="176"/>
+        <source>Number of cells</source>
+        <translation>网格数量</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="181"/>
+        <source>What every cell should have about equally.</source>
+        <translation>各网格应大致均衡的指标。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="182"/>
+        <source>Balance by</source>
+        <translation>均衡指标</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="184"/>
+        <source>Build cells</source>
+        <translation>生成网格</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="186"/>
+        <source>Validate cells</source>
+        <translation>检查网格</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="194"/>
+        <source>3. Coverage and incidents</source>
+        <translation>3. 视频覆盖与警情</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="197"/>
+        <source>e.g. 2025-01-01/2025-05-31; empty: this year so far</source>
+        <translation>例如 2025-01-01/2025-05-31；留空：今年至今</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="198"/>
+        <source>Current period</source>
+        <translation>本期</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="200"/>
+        <source>empty: the same period a year earlier</source>
+        <translation>留空：上年同期</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="201"/>
+        <source>Compare with</source>
+        <translation>对比期</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="213"/>
+        <source>Camera kinds</source>
+        <translation>摄像头类型</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="215"/>
+        <source>Cells minus buildings</source>
+        <translation>网格（扣除建筑）</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="216"/>
+        <source>Road corridor (8 m wide)</source>
+        <translation>道路走廊（宽 8 米）</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="217"/>
+        <source>The area that should be seen by cameras.</source>
+        <translation>应被摄像头看到的区域。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="218"/>
+        <source>Watch</source>
+        <translation>监控范围</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="223"/>
+        <source>Smallest blind spot</source>
+        <translation>最小盲区</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="224"/>
+        <source>Analyse coverage and incidents</source>
+        <translation>分析覆盖与警情</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="233"/>
+        <source>4. Edit on the map</source>
+        <translation>4. 地图编辑</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="257"/>
+        <source>Active cell: none (right click a cell)</source>
+        <translation>当前网格：无（右键单击网格选择）</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="259"/>
+        <source>Update coverage after each edit</source>
+        <translation>每次编辑后更新覆盖</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="265"/>
+        <source>5. Export</source>
+        <translation>5. 导出</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="270"/>
+        <source>Analyses, built cells and briefings are written here.</source>
+        <translation>分析结果、生成的网格和简报保存在此。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="271"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/exportbriefing.py" line="80"/>
+        <source>Output folder</source>
+        <translation>输出文件夹</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="272"/>
+        <source>Export briefing</source>
+        <translation>导出简报</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="278"/>
+        <source>Choose the layers, then run the steps in order.</source>
+        <translation>选择图层，然后按顺序执行各步骤。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="285"/>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="415"/>
+        <source>Boundary</source>
+        <translation>边界</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="415"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="42"/>
+        <source>Buildings</source>
+        <translation>建筑</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="417"/>
+        <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="178"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="47"/>
+        <source>Incidents</source>
+        <translation>警情</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="419"/>
+        <source>Sample village (Yangwu)</source>
+        <translation>示例村（杨屋）</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="531"/>
+        <source>Grid cells (built)</source>
+        <translation>网格（生成）</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="178"/>
+        <source>Road length</source>
+        <translation>道路长度</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="179"/>
+        <source>Area</source>
+        <translation>面积</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="238"/>
+        <source>Road faces</source>
+        <translation>道路地块</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="239"/>
+        <source>Click the faces between roads to add them to the active cell or remove them; right click a cell to make it active.</source>
+        <translation>单击道路围成的地块，将其加入当前网格或从中移除；右键单击网格设为当前网格。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="241"/>
+        <source>Draw cell</source>
+        <translation>绘制网格</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="242"/>
+        <source>Draw a new cell; corners snap to the roads. Right click finishes.</source>
+        <translation>绘制新网格；拐点吸附到道路。右键单击结束。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="243"/>
+        <source>Place camera</source>
+        <translation>布设摄像头</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="244"/>
+        <source>Press at the camera, drag towards where it looks (drag length = range), release; then choose its kind.</source>
+        <translation>在摄像头位置按下，向其朝向拖动（拖动长度 = 视距），松开；然后选择类型。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="300"/>
+        <source>Road centrelines (lines): cell edges, road length and coverage.</source>
+        <translation>道路中心线（线）：网格边界、道路长度和覆盖。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="301"/>
+        <source>Village outline; empty: the area the roads enclose.</source>
+        <translation>村界；留空：道路围成的区域。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="302"/>
+        <source>Grid cells (polygons) with a cell_id field.</source>
+        <translation>带 cell_id 字段的网格（面）。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="303"/>
+        <source>Camera points with camera_id and kind; optional status, range_m, heading_deg, fov_deg.</source>
+        <translation>带 camera_id 和 kind 的摄像头点；可选 status、range_m、heading_deg、fov_deg。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="305"/>
+        <source>Building footprints: they block camera views.</source>
+        <translation>建筑轮廓：会遮挡摄像头视野。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="306"/>
+        <source>Incident points with occurred_at (date or date-time).</source>
+        <translation>带 occurred_at（日期或日期时间）的警情点。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="504"/>
+        <source>Cancelling…</source>
+        <translation>正在取消…</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="549"/>
+        <source>No problems found.</source>
+        <translation>未发现问题。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="602"/>
+        <source>{0} cells: cameras see {1:.1f} % of the watched area; {2} blind spots, {3:,.0f} m² in all.</source>
+        <translation>{0} 个网格：摄像头覆盖监控范围的 {1:.1f}%；盲区 {2} 处，共 {3:,.0f} 平方米。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="694"/>
+        <source>Choose the cameras layer first.</source>
+        <translation>请先选择摄像头图层。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="437"/>
+        <source>Sample village loaded from {0}.</source>
+        <translation>已从 {0} 加载示例村。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="492"/>
+        <source>{0}: running…</source>
+        <translation>{0}：运行中…</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="582"/>
+        <source>Analysis written to {0}.</source>
+        <translation>分析结果已写入 {0}。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="618"/>
+        <source>Briefing exported: {0}</source>
+        <translation>简报已导出：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="678"/>
+        <source>Choose the roads and cells layers first.</source>
+        <translation>请先选择道路和网格图层。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="687"/>
+        <source>Choose the cells layer first.</source>
+        <translation>请先选择网格图层。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="722"/>
+        <source>Coverage of cells {0} updated in {1:.2f} s.</source>
+        <translation>网格 {0} 的覆盖已更新，用时 {1:.2f} 秒。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="514"/>
+        <source>Cancelled.</source>
+        <translation>已取消。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="537"/>
+        <source>{0} cells built: {1}</source>
+        <translation>已生成 {0} 个网格：{1}</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="539"/>
+        <source>Cells built: {0}</source>
+        <translation>网格已生成：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="550"/>
+        <source>{0} problems found; see the layer “{1}”.</source>
+        <translation>发现 {0} 个问题，见图层“{1}”。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="605"/>
+        <source>Incidents {0} → {1} ({2:+.2f} % on the previous period).</source>
+        <translation>警情 {0} → {1}（较上期 {2:+.2f}%）。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="735"/>
+        <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="580"/>
+        <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="719"/>
+        <source>Live update failed: {0}</source>
+        <translation>实时更新失败：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="332"/>
+        <source>Not available: the Processing algorithm {0} is not installed.</source>
+        <translation>不可用：未安装处理算法 {0}。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="335"/>
+        <source>Runs {0} ({1}) in the background.</source>
+        <translation>在后台运行“{0}”（{1}）。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="517"/>
+        <source>Failed: {0}</source>
+        <translation>失败：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="517"/>
+        <source>see the log</source>
+        <translation>请查看日志</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="683"/>
+        <location filename="../../lever_grid/qgis_plugin/gui/maptools.py" line="219"/>
+        <source>Active cell: {0}</source>
+        <translation>当前网格：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/maptools.py" line="456"/>
+        <source>New camera</source>
+        <translation>新摄像头</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/maptools.py" line="459"/>
+        <source>Camera id</source>
+        <translation>摄像头编号</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/maptools.py" line="464"/>
+        <source>Kind</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/maptools.py" line="465"/>
+        <source>Omnidirectional (sees all around)</source>
+        <translation>全向（360° 可视）</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/maptools.py" line="473"/>
+        <source>Heading (clockwise from north)</source>
+        <translation>朝向（自正北顺时针）</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/maptools.py" line="479"/>
+        <source>Field of view</source>
+        <translation>视场角</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/maptools.py" line="484"/>
+        <source>default for the kind</source>
+        <translation>按类型默认</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/maptools.py" line="486"/>
+        <source>Range</source>
+        <translation>视距</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/maptools.py" line="232"/>
+        <source>No face between roads here.</source>
+        <translation>此处没有道路围成的地块。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/maptools.py" line="237"/>
+        <source>Choose the active cell first (right click on it).</source>
+        <translation>请先选择当前网格（右键单击）。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/maptools.py" line="389"/>
+        <source>A cell needs at least three corners.</source>
+        <translation>网格至少需要三个拐点。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/maptools.py" line="402"/>
+        <source>The drawn cell has no area.</source>
+        <translation>绘制的网格面积为零。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/maptools.py" line="249"/>
+        <source>A cell cannot lose its last face.</source>
+        <translation>网格不能移除最后一个地块。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/maptools.py" line="252"/>
+        <source>Remove a face from cell {0}</source>
+        <translation>从网格 {0} 移除地块</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/maptools.py" line="262"/>
+        <source>Add a face to cell {0}</source>
+        <translation>向网格 {0} 添加地块</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/maptools.py" line="421"/>
+        <source>Draw cell {0}</source>
+        <translation>绘制网格 {0}</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/maptools.py" line="422"/>
+        <source>Cell {0} added.</source>
+        <translation>已添加网格 {0}。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/maptools.py" line="594"/>
+        <source>Place camera {0}</source>
+        <translation>布设摄像头 {0}</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/maptools.py" line="596"/>
+        <source>Camera {0} placed ({1}, {2:.0f} m).</source>
+        <translation>已布设摄像头 {0}（{1}，{2:.0f} 米）。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="34"/>
+        <source>Cells: incident change</source>
+        <translation>网格：警情变化</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="35"/>
+        <source>Blind spots</source>
+        <translation>盲区</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="36"/>
+        <source>Camera overlap</source>
+        <translation>重叠覆盖</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="37"/>
+        <source>Camera views</source>
+        <translation>摄像头视域</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="38"/>
+        <source>Police offices</source>
+        <translation>派出所</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="40"/>
+        <source>Cell problems</source>
+        <translation>网格问题</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="41"/>
+        <source>Incidents per cell</source>
+        <translation>各网格警情</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="135"/>
+        <source>Lever Grid results</source>
+        <translation>网格分析结果</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="49"/>
+        <source>No baseline (previous period had 0)</source>
+        <translation>无基数（上期为 0）</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="50"/>
+        <source>−50 % or less</source>
+        <translation>−50% 及以下</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="51"/>
+        <source>−50 to −20 %</source>
+        <translation>−50% 至 −20%</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="52"/>
+        <source>−20 to −5 %</source>
+        <translation>−20% 至 −5%</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="53"/>
+        <source>−5 to +5 %</source>
+        <translation>−5% 至 +5%</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="54"/>
+        <source>+5 to +20 %</source>
+        <translation>+5% 至 +20%</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="55"/>
+        <source>+20 to +50 %</source>
+        <translation>+20% 至 +50%</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="56"/>
+        <source>More than +50 %</source>
+        <translation>+50% 以上</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="59"/>
+        <source>1 camera</source>
+        <translation>1 个摄像头</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="60"/>
+        <source>2 cameras</source>
+        <translation>2 个摄像头</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="61"/>
+        <source>3 cameras</source>
+        <translation>3 个摄像头</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="62"/>
+        <source>4 or more cameras</source>
+        <translation>4 个及以上摄像头</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/plugin.py" line="86"/>
+        <source>Lever Grid panel</source>
+        <translation>网格警务面板</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/plugin.py" line="88"/>
+        <source>Show the Lever Grid panel: cells, coverage, blind spots, incidents</source>
+        <translation>显示网格警务面板：网格、覆盖、盲区、警情</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/plugin.py" line="96"/>
+        <source>Analyse camera coverage…</source>
+        <translation>分析视频覆盖…</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="26"/>
+        <source>Analyse camera coverage and incidents</source>
+        <translation>分析视频覆盖与警情</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="27"/>
+        <source>Computes what the cameras see in every grid cell: camera views (circles or field-of-view sectors cut by buildings), overlap counts, blind spots, road coverage and incident change between two periods. Writes one GeoPackage with the layers cells, camera_views, overlap, blind_spots, cell_stats and office_stats.</source>
+        <translation>计算各网格内摄像头的覆盖：摄像头视域（圆形，或被建筑遮挡后的视场扇形）、重叠数、盲区、道路覆盖以及两个时期之间的警情变化。结果写入一个 GeoPackage，含图层 cells、camera_views、overlap、blind_spots、cell_stats 和 office_stats。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="38"/>
+        <source>Polygon layer of grid cells with a unique cell_id field.</source>
+        <translation>网格面图层，需有唯一的 cell_id 字段。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="40"/>
+        <source>Point layer with camera_id and kind; optional status, range_m, heading_deg, fov_deg.</source>
+        <translation>摄像头点图层，需有 camera_id 和 kind；可选 status、range_m、heading_deg、fov_deg。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="42"/>
+        <source>Building footprints: they block camera views and are not watched.</source>
+        <translation>建筑轮廓：遮挡摄像头视野，且不计入监控范围。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="45"/>
+        <source>Road centrelines, for road length and road coverage per cell.</source>
+        <translation>道路中心线，用于计算各网格的道路长度和道路覆盖。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="47"/>
+        <source>Incident points with incident_id, occurred_at and optional category.</source>
+        <translation>警情点，需有 incident_id、occurred_at，可选 category。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="50"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/incidentstats.py" line="37"/>
+        <source>ISO dates, e.g. 2025-01-01/2025-05-31. Default: 1 January of the latest incident&apos;s year to its date.</source>
+        <translation>ISO 日期，例如 2025-01-01/2025-05-31。默认：最新一起警情所在年份的 1 月 1 日至该警情日期。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="54"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/incidentstats.py" line="41"/>
+        <source>Default: the current period one year earlier.</source>
+        <translation>默认：本期的上年同期。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="57"/>
+        <source>Leave empty for all kinds; e.g. only public1 and public2 for public cameras.</source>
+        <translation>留空表示全部类型；例如只选 public1 和 public2 表示只算公安视频。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="60"/>
+        <source>cells: the cell minus buildings; roads: the road corridor inside the cell.</source>
+        <translation>cells：网格扣除建筑；roads：网格内的道路走廊。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="63"/>
+        <source>Blind pieces smaller than this are dropped and reported.</source>
+        <translation>小于此面积的盲区碎片将被剔除并记录。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="66"/>
+        <source>The GeoPackage that receives every output layer.</source>
+        <translation>接收全部输出图层的 GeoPackage。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="50"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/incidentstats.py" line="38"/>
+        <source>Current period (START/END)</source>
+        <translation>本期（开始/结束）</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="54"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/incidentstats.py" line="42"/>
+        <source>Previous period (START/END)</source>
+        <translation>上期（开始/结束）</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="57"/>
+        <source>Camera kinds that count</source>
+        <translation>参与统计的摄像头类型</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="60"/>
+        <source>Area to watch</source>
+        <translation>监控范围</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="63"/>
+        <source>Smallest blind spot (m²)</source>
+        <translation>最小盲区（平方米）</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="66"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/buildcells.py" line="79"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/incidentstats.py" line="45"/>
+        <source>Output GeoPackage</source>
+        <translation>输出 GeoPackage</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/buildcells.py" line="30"/>
+        <source>Build grid cells from roads</source>
+        <translation>由道路生成网格</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/buildcells.py" line="31"/>
+        <source>Splits the area the roads enclose into N grid cells made of whole blocks (the faces between roads): every cell is one piece whose neighbours share a road with it, cells are about equal in road length (or incidents, or area) and compact. The road network is repaired first: crossing roads are noded, road ends digitised a little apart are joined, gaps and overshoots up to the snap distance are closed or trimmed, duplicates merged. Locked cells are kept as drawn. The same input always gives the same cells. Writes the layer cells (cell_id 1..N from north-west to south-east, name, area_m2, road_length_m, police_office, officer, locked) to a GeoPackage.</source>
+        <translation>将道路围成的区域划分为 N 个由完整地块（道路之间的面）组成的网格：每个网格连成一片，相邻网格以道路为界，各网格的道路长度（或警情数、面积）大致相等且形状紧凑。先修复路网：相交道路打断，数字化时略有错开的路端连接，吸附距离内的缺口和出头闭合或裁剪，重复道路合并。锁定的网格保持原样。相同输入总是得到相同的网格。将图层 cells（cell_id 自西北向东南为 1..N，以及 name、area_m2、road_length_m、police_office、officer、locked）写入 GeoPackage。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/buildcells.py" line="46"/>
+        <source>Road centrelines. Roads leaving the village are clipped; dead ends count for road length but do not bound cells.</source>
+        <translation>道路中心线。延伸出村的道路被裁剪；断头路计入道路长度，但不作为网格边界。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/buildcells.py" line="49"/>
+        <source>The area to divide; its outline becomes a cell edge where no road runs. Default: the outer edge of the road network (the union of the blocks the roads enclose).</source>
+        <translation>要划分的区域；没有道路的地方以其外轮廓作为网格边界。默认：路网的外边缘（道路围成的所有地块的并集）。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/buildcells.py" line="54"/>
+        <source>How many cells to make, locked cells included. At most the number of blocks the roads enclose.</source>
+        <translation>要生成的网格数（含锁定网格），最多为道路围成的地块数。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/buildcells.py" line="59"/>
+        <source>What every cell should have about equally: road_length (a road between two cells counts half to each), incidents (needs the incidents layer) or area.</source>
+        <translation>各网格应大致均衡的指标：road_length（两个网格之间的道路各计一半）、incidents（需要警情图层）或 area。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/buildcells.py" line="63"/>
+        <source>Incident points, for balance = incidents.</source>
+        <translation>警情点，用于按警情均衡（balance = incidents）。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/buildcells.py" line="66"/>
+        <source>Cells to keep exactly as drawn (with their cell_id when it is a whole number in 1..N, police_office and officer); the rest of the area is divided into the remaining cells.</source>
+        <translation>按原样保留的网格（cell_id 为 1..N 内的整数时保留编号，并保留 police_office 和 officer）；其余区域划分为剩下的网格。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/buildcells.py" line="75"/>
+        <source>Road ends within twice this distance of each other are joined; gaps and overshoots up to it are closed or trimmed; blocks thinner than it are merged into a neighbour.</source>
+        <translation>相距在此距离两倍以内的路端会被连接；不超过此距离的缺口和出头会被闭合或裁剪；比此距离更窄的地块并入相邻地块。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/buildcells.py" line="78"/>
+        <source>Receives the layer cells.</source>
+        <translation>接收图层 cells。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/buildcells.py" line="72"/>
+        <source>Snap distance (m)</source>
+        <translation>吸附距离（米）</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/buildcells.py" line="50"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/validatecells.py" line="41"/>
+        <source>Village boundary</source>
+        <translation>村界</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/buildcells.py" line="55"/>
+        <source>Number of cells (N)</source>
+        <translation>网格数（N）</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/buildcells.py" line="60"/>
+        <source>Balance</source>
+        <translation>均衡指标</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/buildcells.py" line="67"/>
+        <source>Locked cells</source>
+        <translation>锁定网格</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/buildcells.py" line="81"/>
+        <source>Cells</source>
+        <translation>网格</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/exportbriefing.py" line="41"/>
+        <source>Export briefing (map, GeoJSON, summary)</source>
+        <translation>导出简报（地图、GeoJSON、汇总表）</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/exportbriefing.py" line="42"/>
+        <source>Makes the briefing from an analysis GeoPackage (the output of &apos;Analyse camera coverage and incidents&apos;): a print layout with the map, legend, scale bar, north arrow, title and date, exported as PNG and PDF; GeoJSON (RFC 7946: WGS84, 7 decimals, about 1 cm) of every layer plus briefing.geojson; and a summary table (CSV, Markdown, HTML) ranking the cells by incidents in blind spots, blind area, coverage and change. Incidents leave only as counts per cell unless &apos;points&apos; is chosen; points then carry only incident_id, date and category.</source>
+        <translation>根据分析 GeoPackage（“分析视频覆盖与警情”的输出）制作简报：含地图、图例、比例尺、指北针、标题和日期的打印布局，导出为 PNG 和 PDF；各图层的 GeoJSON（RFC 7946：WGS84，7 位小数，约 1 厘米）以及 briefing.geojson；以及按盲区内警情、盲区面积、覆盖率和变化对网格排序的汇总表（CSV、Markdown、HTML）。除非选择“points”，警情只以各网格计数的形式导出；选择“points”时每个点也只带 incident_id、日期和类别。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/exportbriefing.py" line="58"/>
+        <source>The GeoPackage written by the analyse algorithm (layers cells, camera_views, overlap, blind_spots, cell_stats, office_stats; cameras and roads if present).</source>
+        <translation>分析算法写出的 GeoPackage（图层 cells、camera_views、overlap、blind_spots、cell_stats、office_stats；如有，还含 cameras 和 roads）。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/exportbriefing.py" line="62"/>
+        <source>aggregate: only counts per cell (default, privacy by default). points: one point per incident with incident_id, date (no time) and category, nothing else.</source>
+        <translation>aggregate：仅导出各网格的计数（默认，默认保护隐私）。points：每起警情一个点，只含 incident_id、日期（不含时间）和类别。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/exportbriefing.py" line="70"/>
+        <source>Only used with &apos;points&apos;. Default: the incidents layer of the analysis GeoPackage, if it has one.</source>
+        <translation>仅在选择“points”时使用。默认：分析 GeoPackage 中的警情图层（如有）。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/exportbriefing.py" line="72"/>
+        <source>Incident counts below this number are left empty (null) with incidents_masked true, in the GeoJSON, the summary and the map labels. 0 masks nothing.</source>
+        <translation>低于此数的警情计数在 GeoJSON、汇总表和地图标注中留空（null），并将 incidents_masked 设为 true。0 表示不屏蔽。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/exportbriefing.py" line="79"/>
+        <source>Title of the map page (default: a bilingual coverage title).</source>
+        <translation>地图页标题（默认：中英双语的覆盖分析标题）。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/exportbriefing.py" line="80"/>
+        <source>Receives briefing_map.png, briefing_map.pdf, &lt;layer&gt;.geojson, incidents.geojson, briefing.geojson, summary.csv, summary.md and summary.html.</source>
+        <translation>接收 briefing_map.png、briefing_map.pdf、&lt;layer&gt;.geojson、incidents.geojson、briefing.geojson、summary.csv、summary.md 和 summary.html。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/exportbriefing.py" line="67"/>
+        <source>Incident points (for &apos;points&apos;)</source>
+        <translation>警情点（用于“points”）</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/exportbriefing.py" line="77"/>
+        <source>Title</source>
+        <translation>标题</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/exportbriefing.py" line="58"/>
+        <source>Analysis GeoPackage</source>
+        <translation>分析 GeoPackage</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/exportbriefing.py" line="62"/>
+        <source>Incidents leave as</source>
+        <translation>警情导出方式</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/exportbriefing.py" line="72"/>
+        <source>Mask counts below</source>
+        <translation>屏蔽低于此数的计数</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/exportbriefing.py" line="83"/>
+        <source>Map (PNG)</source>
+        <translation>地图（PNG）</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/exportbriefing.py" line="83"/>
+        <source>Map (PDF)</source>
+        <translation>地图（PDF）</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/exportbriefing.py" line="84"/>
+        <source>Combined GeoJSON</source>
+        <translation>合并的 GeoJSON</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/exportbriefing.py" line="85"/>
+        <source>Summary (HTML)</source>
+        <translation>汇总表（HTML）</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/exportbriefing.py" line="86"/>
+        <source>Summary (CSV)</source>
+        <translation>汇总表（CSV）</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/incidentstats.py" line="22"/>
+        <source>Incident statistics per cell and police office</source>
+        <translation>按网格和派出所统计警情</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/incidentstats.py" line="23"/>
+        <source>Counts incidents per grid cell and per police office in the current and previous periods, with change % ((current − previous) / previous × 100, empty for a zero baseline), a small-count flag (baseline under 10), rank and counts by category. A point on an edge shared by two cells goes to the lower cell_id.</source>
+        <translation>统计本期和上期各网格、各派出所的警情数，并给出变化率（(本期 − 上期) / 上期 × 100，上期为 0 时留空）、小基数标记（上期少于 10）、排名和分类计数。位于两个网格共用边上的点计入 cell_id 较小的网格。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/incidentstats.py" line="31"/>
+        <source>Polygon layer of grid cells with a unique cell_id field; police_office optional.</source>
+        <translation>网格面图层，需有唯一的 cell_id 字段；police_office 可选。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/incidentstats.py" line="34"/>
+        <source>Incident points with occurred_at (date or date-time), incident_id and category.</source>
+        <translation>警情点，需有 occurred_at（日期或日期时间）、incident_id 和 category。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/incidentstats.py" line="44"/>
+        <source>Receives the layers cell_incidents and office_stats.</source>
+        <translation>接收图层 cell_incidents 和 office_stats。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/validatecells.py" line="22"/>
+        <source>Validate grid cells</source>
+        <translation>检查网格</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/validatecells.py" line="23"/>
+        <source>Checks a cells layer (hand-drawn or built) and writes one feature per problem to the layer problems of a GeoPackage: overlap (two cells share area), gap (area inside the boundary no cell covers), sliver (a cell or part of one thinner than Polsby–Popper 0.05 or smaller than 10 m²), crosses_road (a cell edge cuts a road away from any junction), duplicate_id, missing_id and invalid_geometry. Fields: problem, cell_id (the cell, or &apos;a,b&apos; for the cells involved), area_m2, detail.</source>
+        <translation>检查网格图层（手绘或生成的），每个问题写成 GeoPackage 中 problems 图层的一个要素：overlap（两个网格有重叠）、gap（边界内没有网格覆盖的区域）、sliver（网格或其一部分的 Polsby–Popper 紧凑度低于 0.05，或面积小于 10 平方米）、crosses_road（网格边界在路口之外穿过道路）、duplicate_id、missing_id 和 invalid_geometry。字段：problem、cell_id（该网格，或相关网格“a,b”）、area_m2、detail。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/validatecells.py" line="34"/>
+        <source>Polygon layer of grid cells with a cell_id field.</source>
+        <translation>带 cell_id 字段的网格面图层。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/validatecells.py" line="37"/>
+        <source>Road centrelines: enables the check for cell edges cutting across roads.</source>
+        <translation>道路中心线：用于检查网格边界是否穿过道路。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/validatecells.py" line="40"/>
+        <source>The area the cells should cover. Default: the cells&apos; outer outline, so only holes between cells count as gaps.</source>
+        <translation>网格应覆盖的区域。默认：网格的外轮廓，因此只有网格之间的空洞算作缺口。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/validatecells.py" line="44"/>
+        <source>Receives the layer problems (empty when the cells are clean).</source>
+        <translation>接收图层 problems（网格无问题时为空）。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/validatecells.py" line="47"/>
+        <source>Problems</source>
+        <translation>问题</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/validatecells.py" line="48"/>
+        <source>Number of problems</source>
+        <translation>问题数</translation>
+    </message>
+</context>
+</TS>
