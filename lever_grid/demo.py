@@ -25,8 +25,10 @@ def sample_path() -> Path:
 
 
 def run_demo(out: Path, progress: Progress | None = None) -> dict:
-    """Analyse the sample village and write analysis.gpkg, geojson/ and map.png to ``out``."""
+    """Build 14 cells from the sample's 58 roads, analyse them, and write analysis.gpkg,
+    geojson/ and map.png (+ map.pdf) to ``out``."""
     from .core.analysis import analyse
+    from .core.cells import build_cells
     from .core.export import export_briefing
     from .core.incidents import read_incidents
     from .core.io import LINES, POINTS, POLYGONS, read_layer, write_layers
@@ -36,9 +38,15 @@ def run_demo(out: Path, progress: Progress | None = None) -> dict:
     sample = str(sample_path())
     layer = lambda name, geom: read_layer(f"{sample}|layername={name}", name, geometry=geom)  # noqa: E731
     cameras = layer("cameras", POINTS)
+    roads = layer("roads", LINES)
+    cells, report = build_cells(roads, 14, boundary=layer("boundary", POLYGONS),
+                                progress=progress)
+    for line in report.get("summary", []):
+        progress.info(line)
+    cells = inherit_assignments(cells, layer("cells", POLYGONS))
     layers = analyse(
-        layer("cells", POLYGONS), cameras,
-        buildings=layer("buildings", POLYGONS), roads=layer("roads", LINES),
+        cells, cameras,
+        buildings=layer("buildings", POLYGONS), roads=roads,
         incidents=read_incidents(f"{sample}|layername=incidents", progress=progress),
         progress=progress,
     )
@@ -46,10 +54,28 @@ def run_demo(out: Path, progress: Progress | None = None) -> dict:
     write_layers(out / "analysis.gpkg", dict(layers, cameras=cameras))
     export_briefing(dict(layers, cameras=cameras), out / "geojson", progress=progress)
     render_map(layers, out / "map.png", pdf=out / "map.pdf", cameras=cameras,
-               roads=layer("roads", LINES), progress=progress,
+               roads=roads, progress=progress,
                title="杨屋村 网格视频覆盖、盲区与警情变化 Yangwu village: coverage and incidents")
     print(summary_table(layers))
     return layers
+
+
+def inherit_assignments(built, drawn):
+    """Give built cells the police_office and officer of the hand-drawn cell they overlap
+    most (the officers' assignments live on the drawn cells)."""
+    import shapely
+
+    pairs = shapely.STRtree(drawn.geometry.to_numpy()).query(built.geometry.to_numpy(),
+                                                             predicate="intersects")
+    shared = shapely.area(shapely.intersection(built.geometry.to_numpy()[pairs[0]],
+                                               drawn.geometry.to_numpy()[pairs[1]]))
+    order = np.lexsort((-shared, pairs[0]))
+    first = np.unique(pairs[0][order], return_index=True)[1]
+    best = pairs[1][order][first]
+    out = built.copy()
+    for field in ("police_office", "officer"):
+        out.loc[out.index[pairs[0][order][first]], field] = drawn[field].to_numpy()[best]
+    return out
 
 
 def summary_table(layers: dict) -> str:

@@ -3,16 +3,23 @@
 ``build_cells`` repairs the road network (:mod:`lever_grid.core.roadnet`), takes the faces
 (blocks) the roads enclose and partitions them into exactly N cells:
 
-1. seeds: recursive inertial bisection of the face centroids, each cut at the weighted
+1. start: recursive inertial bisection of the face centroids, each cut at the weighted
    quantile that gives both halves their share of the balanced quantity;
 2. contiguity: a region falling apart keeps its heaviest piece, the other pieces go to
    the neighbour they share most edge with;
 3. local search (AZP-like, vectorised): boundary faces move to a neighbouring region when
-   that lowers ``sum(log(w_r / T)^2) + mu * sum(1 - PP_r)`` and the region left behind stays
-   connected (``scipy.sparse.csgraph.connected_components``); moves of disjoint region pairs
-   are applied together; a second pass with ``log(w_r / T)^8`` works on the extremes
-   (the max/min ratio);
-4. small problems (few faces per cell) are started several ways and the best kept.
+   that lowers ``sum(log(w_r / T)^2) + MU * sum((1 - PP_r)^2)`` (T = total / N, PP the
+   Polsby–Popper compactness) and the region left behind stays connected
+   (``scipy.sparse.csgraph.connected_components``); moves between disjoint pairs of
+   regions are applied together, round after round;
+4. ejection chains for the extremes: the heaviest region hands a face to a neighbour
+   downhill in the diffusion potential (``L phi = w - T`` on the region graph), which hands
+   on a face of about that weight, until a region can keep it; the lightest region pulls
+   the same way; then a pass on ``log(w_r / T)^8``, and a compactness pass whose moves keep
+   every region between the current lightest and heaviest;
+5. few faces per cell (under ``MULTI_START_BELOW``, up to ``MULTI_START_FACES`` faces):
+   four starts (bisection, bisection cut first along x, along y, balanced region growing),
+   the best max/min ratio kept.
 
 Everything is deterministic: lines are put in canonical order, faces sorted by centroid,
 ties broken by index; the input row order never matters.
@@ -30,17 +37,22 @@ from scipy.sparse.csgraph import connected_components
 from .cell_layer import normalize_polygons
 from .crs import check_coordinates, metric_crs, to_metric
 from .errors import InputError
-from .geometry import group_union, road_pieces
+from .geometry import group_union
 from .progress import Progress
 from .roadnet import Faces, build_faces, repair_roads
 
-__all__ = ["BALANCE", "build_cells", "partition_faces", "polsby_popper", "cell_order"]
+__all__ = [
+    "BALANCE", "build_cells", "partition_faces", "polsby_popper", "cell_order",
+    "cell_road_length",
+]
 
 BALANCE = ("road_length", "incidents", "area")
 #: Weight of compactness against balance in the local search.
-MU = 0.05
+MU = 0.2
 #: Faces per cell under which several starts are tried and the best kept.
 MULTI_START_BELOW = 6.0
+#: ... and at most this many faces (the region growing start is one step per face).
+MULTI_START_FACES = 3000
 NAME = "网格 {}"
 
 _LINES = ("LineString", "MultiLineString")
@@ -78,6 +90,29 @@ class _Graph:
         self.xy = np.asarray(xy, dtype=float)
         self.n = len(self.w)
         self.outer = self.p - np.asarray(self.m.sum(axis=1)).ravel()
+
+    def neighbours(self, faces: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(face, neighbour, shared length) for every edge of the given faces."""
+        start, stop = self.m.indptr[faces], self.m.indptr[faces + 1]
+        n = stop - start
+        pos = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n) + np.repeat(start, n)
+        return np.repeat(faces, n), self.m.indices[pos], self.m.data[pos]
+
+    def connected(self, faces: np.ndarray) -> bool:
+        """Whether the faces form one piece (a small set: a plain graph search)."""
+        if len(faces) <= 1:
+            return len(faces) == 1
+        members = set(faces.tolist())
+        indptr, indices = self.m.indptr, self.m.indices
+        seen = {int(faces[0])}
+        stack = [int(faces[0])]
+        while stack:  # a region's faces: a few dozen at most
+            u = stack.pop()
+            for v in indices[indptr[u]:indptr[u + 1]].tolist():
+                if v in members and v not in seen:
+                    seen.add(v)
+                    stack.append(v)
+        return len(seen) == len(members)
 
     def onehot(self, labels: np.ndarray, k: int) -> sparse.csr_matrix:
         return sparse.csr_matrix((np.ones(self.n), (np.arange(self.n), labels)),
@@ -203,9 +238,19 @@ class _Search:
         self.g, self.k, self.mu = g, k, mu
         self.target = max(g.w.sum() / k, 1e-12)
         self.floor = 0.02 * self.target
+        self.scale = 1.0
+        self.bounds: tuple[float, float] | None = None
 
-    def _cost(self, w: np.ndarray, power: int) -> np.ndarray:
-        return np.log(np.maximum(w, self.floor) / self.target) ** power
+    def _cost(self, w: np.ndarray, power: int, scale: float | None = None) -> np.ndarray:
+        scale = self.scale if scale is None else scale
+        return (np.log(np.maximum(w, self.floor) / self.target) / scale) ** power
+
+    def _set_scale(self, labels: np.ndarray, power: int) -> None:
+        """Power 2: plain squared log deviations; higher powers: relative to the largest."""
+        self.scale = 1.0
+        if power > 2:
+            w = np.bincount(labels, weights=self.g.w, minlength=self.k)
+            self.scale = max(float(np.abs(self._cost(w, 1)).max()), 1e-6)
 
     def _pp(self, a: np.ndarray, p: np.ndarray) -> np.ndarray:
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -213,11 +258,17 @@ class _Search:
 
     def objective(self, labels: np.ndarray, power: int = 2) -> float:
         g, k = self.g, self.k
+        self._set_scale(labels, power)
         w = np.bincount(labels, weights=g.w, minlength=k)
         a = np.bincount(labels, weights=g.a, minlength=k)
         lf = self._own_shared(labels)
         p = np.bincount(labels, weights=g.p - lf, minlength=k)
-        return float(self._cost(w, power).sum() + self.mu * (1.0 - self._pp(a, p)).sum())
+        return float(self._cost(w, power).sum() + self.mu * self._loose(self._pp(a, p)).sum())
+
+    @staticmethod
+    def _loose(pp: np.ndarray) -> np.ndarray:
+        """Compactness penalty of a region: ``(1 - PP)^2``, steepest for the worst shapes."""
+        return (1.0 - pp) ** 2
 
     def _own_shared(self, labels: np.ndarray) -> np.ndarray:
         g = self.g
@@ -225,9 +276,19 @@ class _Search:
         return np.bincount(g.coo.row[same], weights=g.coo.data[same], minlength=g.n)
 
     def run(self, labels: np.ndarray, power: int = 2, max_rounds: int = 400,
-            progress: Progress | None = None) -> np.ndarray:
+            progress: Progress | None = None, guard: bool = False) -> np.ndarray:
+        """Apply improving face moves until none is left.
+
+        ``guard``: only moves that keep both regions within the current lightest and
+        heaviest weights (polishing compactness without widening the max/min ratio).
+        """
         g, k = self.g, self.k
         labels = labels.copy()
+        self._set_scale(labels, power)
+        self.bounds = None
+        if guard:
+            w = np.bincount(labels, weights=g.w, minlength=k)
+            self.bounds = (float(w.min()), float(w.max()))
         blocked = np.zeros(g.n, dtype=bool)
         enclosed0 = self._enclosed(labels)
         for rnd in range(max_rounds):
@@ -266,6 +327,12 @@ class _Search:
         if len(f) == 0:
             return None
         w = np.bincount(labels, weights=g.w, minlength=k)
+        if self.bounds is not None:
+            lo, hi = self.bounds
+            inside = (w[r] - g.w[f] >= lo) & (w[s] + g.w[f] <= hi)
+            f, s, lfs, r = f[inside], s[inside], lfs[inside], r[inside]
+            if len(f) == 0:
+                return None
         a = np.bincount(labels, weights=g.a, minlength=k)
         p = np.bincount(labels, weights=g.p - lfr, minlength=k)
         wf, af, pf = g.w[f], g.a[f], g.p[f]
@@ -274,7 +341,8 @@ class _Search:
         pp_r0, pp_s0 = self._pp(a[r], p[r]), self._pp(a[s], p[s])
         pp_r1 = self._pp(a[r] - af, p[r] - pf + 2 * lfr[f])
         pp_s1 = self._pp(a[s] + af, p[s] + pf - 2 * lfs)
-        delta = d_bal + self.mu * (pp_r0 + pp_s0 - pp_r1 - pp_s1)
+        loose = self._loose
+        delta = d_bal + self.mu * (loose(pp_r1) + loose(pp_s1) - loose(pp_r0) - loose(pp_s0))
         scale = max(abs(float(self._cost(w, power).sum())), 1e-12)
         good = np.flatnonzero(delta < -1e-9 * max(scale, self.mu))
         if len(good) == 0:
@@ -291,13 +359,189 @@ class _Search:
     def _onehot(self, labels: np.ndarray) -> sparse.csr_matrix:
         return self.g.onehot(labels, self.k)
 
-    def _broken(self, labels: np.ndarray, sources: np.ndarray) -> np.ndarray:
-        """For each move, whether its source region fell apart."""
+    def _n_pieces(self, labels: np.ndarray) -> np.ndarray:
         comp = self.g.pieces(labels)
         n_comp = np.zeros(self.k, dtype=np.int64)
         pairs = np.unique(np.stack([labels, comp], axis=1), axis=0)
         np.add.at(n_comp, pairs[:, 0], 1)
-        return n_comp[sources] > 1
+        return n_comp
+
+    def potentials(self, labels: np.ndarray) -> np.ndarray:
+        """Solve the region graph's Laplacian for the excess weight, ``L phi = w - T``:
+        weight flows downhill in ``phi`` from heavy regions to light ones."""
+        from scipy.sparse.linalg import spsolve
+
+        g, k = self.g, self.k
+        oh = self._onehot(labels)
+        rr = (oh.T @ g.m @ oh).tocoo()
+        off = rr.row != rr.col
+        adj = sparse.csr_matrix((np.ones(int(off.sum())), (rr.row[off], rr.col[off])),
+                                shape=(k, k))
+        deg = np.asarray(adj.sum(axis=1)).ravel()
+        lap = sparse.diags(deg + 1e-6 * max(float(deg.max()), 1.0)) - adj
+        w = np.bincount(labels, weights=g.w, minlength=k)
+        return np.asarray(spsolve(lap.tocsc(), (w - self.target) / self.target))
+
+    def chains(self, labels: np.ndarray, max_chains: int | None = None,
+               progress: Progress | None = None) -> np.ndarray:
+        """Ejection chains for the extremes (the max/min ratio).
+
+        The heaviest region hands a face to a neighbour downhill in the diffusion potential,
+        which hands on a face of about the weight it received, and so on until a region
+        can keep what it got; the lightest region pulls faces the same way uphill. A chain
+        is kept when it lowers the extremes (``sum((l_r / l_max)^8)`` over the regions it
+        touched, ``l = log(w / T)``); every region stays connected and non-empty.
+        """
+        g, k = self.g, self.k
+        labels = labels.copy()
+        max_chains = max_chains or max(100, min(2 * k, 3000))
+        tried = 0
+        for _ in range(12):  # passes; the potential is renewed between them
+            phi = self.potentials(labels)
+            w = np.bincount(labels, weights=g.w, minlength=k)
+            dev = np.log(np.maximum(w, self.floor) / self.target)
+            worst = float(np.abs(dev).max())
+            if worst <= 1e-9:
+                break
+            queue = np.flatnonzero(np.abs(dev) >= 0.6 * worst)
+            queue = queue[np.lexsort((queue, -np.abs(dev[queue])))]
+            accepted = 0
+            for start in queue:
+                if tried >= max_chains:
+                    break
+                if progress is not None and tried % 20 == 0:
+                    progress.step(tried / max_chains)
+                tried += 1
+                w = np.bincount(labels, weights=g.w, minlength=k)
+                d = np.log(np.maximum(w[start], self.floor) / self.target)
+                if abs(d) < 0.6 * worst:
+                    continue
+                new = self._chain(labels, w, phi, int(start), push=d > 0)
+                if new is not None and self._newly_enclosed(labels, new):
+                    new = None  # a chain must not leave a region inside another one
+                if new is not None:
+                    labels, accepted = new, accepted + 1
+            if accepted == 0 or tried >= max_chains:
+                break
+        return labels
+
+    def _chain(self, labels: np.ndarray, w: np.ndarray, phi: np.ndarray, start: int,
+               push: bool) -> np.ndarray | None:
+        g, t = self.g, self.target
+        new = labels.copy()
+        wn = w.copy()
+        dev = np.log(np.maximum(w, self.floor) / t)
+        scale = max(float(np.abs(dev).max()), 1e-6)
+        others = np.delete(dev, start)
+        # the chain ends in a region that does not become a new extreme
+        hi = max(t * np.exp(float(others.max())), t) if len(others) else t
+        lo = min(t * np.exp(float(others.min())), t) if len(others) else t
+        visited = [start]
+        r = start
+        for _ in range(40):
+            need = (wn[r] - t) if push else (t - wn[r])
+            if need <= 0:
+                break
+            move = self._pick(new, wn, r, need, phi, visited, push, hi, lo)
+            if move is None:
+                return None
+            f, s = move
+            if push:
+                new[f] = s
+                wn[r] -= g.w[f]
+                wn[s] += g.w[f]
+                done = wn[s] <= hi
+            else:
+                new[f] = r
+                wn[s] -= g.w[f]
+                wn[r] += g.w[f]
+                done = wn[s] >= lo
+            r = s
+            visited.append(s)
+            if done:
+                break
+        else:
+            return None
+        touched = np.asarray(visited)
+        before = ((dev[touched] / scale) ** 8).sum()
+        after = ((np.log(np.maximum(wn[touched], self.floor) / t) / scale) ** 8).sum()
+        if after >= before * (1 - 1e-9):
+            return None
+        return new
+
+    def _pick(self, labels: np.ndarray, wn: np.ndarray, r: int, need: float, phi: np.ndarray,
+              visited: list, push: bool, hi: float, lo: float):
+        """Best face move for a chain step at region r: returns (face, other region).
+
+        A move into (push) or out of (pull) a region that can take it without becoming an
+        extreme ends the chain and is preferred; otherwise the chain goes on downhill
+        (push) or uphill (pull) in the potential, with a face weighing about ``need``.
+        """
+        g, t = self.g, self.target
+        faces_r = np.flatnonzero(labels == r)
+        if push and len(faces_r) < 2:
+            return None
+        if push:  # faces of r next to another region
+            rows = faces_r
+        else:  # faces of neighbouring regions next to r
+            nbr = g.neighbours(faces_r)[1]
+            rows = np.unique(nbr[labels[nbr] != r])
+        f, nb, length = g.neighbours(rows)
+        if push:
+            s = labels[nb]
+            ok = (s != r) & ~np.isin(s, visited)
+        else:
+            s = labels[f]
+            ok = (labels[nb] == r) & ~np.isin(s, visited)
+        if not ok.any():
+            return None
+        f, s, length = f[ok], s[ok], length[ok]
+        uniq, inv = np.unique(f * self.k + s, return_inverse=True)
+        shared = np.bincount(inv, weights=length)
+        f, s = uniq // self.k, uniq % self.k
+        wf = g.w[f]
+        attach = shared / g.p[f]
+        if push:
+            ends = wn[s] + wf <= hi
+            end_cost = (self._cost(wn[r] - wf, 8) + self._cost(wn[s] + wf, 8))
+            slope = phi[s] - phi[r]
+        else:
+            ends = (wn[s] - wf >= lo) & (self._owner_size(labels, s) > 1)
+            end_cost = (self._cost(wn[r] + wf, 8) + self._cost(wn[s] - wf, 8))
+            slope = phi[r] - phi[s]
+        go_on = np.abs(wf - need) / t + 2.0 * slope - 0.25 * attach
+        score = np.where(ends, -1e6 + end_cost - 0.01 * attach, go_on)
+        for i in np.lexsort((f, score))[:8]:
+            owner = r if push else s[i]
+            idx = np.flatnonzero(labels == owner)
+            if len(idx) >= 2 and g.connected(idx[idx != f[i]]):
+                return int(f[i]), int(s[i])
+        return None
+
+    def _newly_enclosed(self, old: np.ndarray, new: np.ndarray) -> bool:
+        """Whether a region near the faces that changed is enclosed in ``new`` only."""
+        g = self.g
+        moved = np.flatnonzero(old != new)
+        near = np.unique(np.concatenate([new[g.neighbours(moved)[1]], new[moved], old[moved]]))
+        for region in near:  # the few regions a chain touched
+            if self._is_enclosed(new, region) and not self._is_enclosed(old, region):
+                return True
+        return False
+
+    def _is_enclosed(self, labels: np.ndarray, region: int) -> bool:
+        g = self.g
+        faces = np.flatnonzero(labels == region)
+        if g.outer[faces].sum() > 1e-6 * max(g.p.max(), 1.0):
+            return False
+        other = labels[g.neighbours(faces)[1]]
+        return len(np.unique(other[other != region])) == 1
+
+    def _owner_size(self, labels: np.ndarray, regions: np.ndarray) -> np.ndarray:
+        return np.bincount(labels, minlength=self.k)[regions]
+
+    def _broken(self, labels: np.ndarray, sources: np.ndarray) -> np.ndarray:
+        """For each move, whether its source region fell apart."""
+        return self._n_pieces(labels)[sources] > 1
 
     def _enclosed(self, labels: np.ndarray) -> np.ndarray:
         """Regions surrounded by a single other region (that region then has a hole)."""
@@ -367,15 +611,16 @@ def partition_faces(
     g = _Graph(adjacency, weight, area, perimeter, xy)
     search = _Search(g, k, mu)
     starts = [_rcb(g, k)]
-    if n / k < MULTI_START_BELOW:
+    if n / k < MULTI_START_BELOW and n <= MULTI_START_FACES:
         starts += [_rcb(g, k, 0), _rcb(g, k, 1), _grow(g, k)]
     best, best_key = None, None
     for i, start in enumerate(starts):
         sub = progress.sub(i / len(starts), (i + 1) / len(starts))
         labels = _repair(g, start, k)
-        labels = search.run(labels, 2, progress=sub.sub(0.0, 0.6))
-        labels = search.run(labels, 8, progress=sub.sub(0.6, 1.0))
-        labels = search.run(labels, 2, max_rounds=50)
+        labels = search.run(labels, 2, progress=sub.sub(0.0, 0.3))
+        labels = search.chains(labels, progress=sub.sub(0.3, 0.7))
+        labels = search.run(labels, 8, progress=sub.sub(0.7, 0.85))
+        labels = search.run(labels, 2, progress=sub.sub(0.85, 1.0), guard=True)
         key = _quality(g, labels, k)
         if best_key is None or key < best_key:
             best, best_key = labels, key
@@ -402,7 +647,7 @@ def _where(gdf: gpd.GeoDataFrame | None, role: str) -> dict:
 
 
 def _check_args(count, balance: str, incidents, snap: float) -> int:
-    if isinstance(count, bool) or not isinstance(count, (int, np.integer)):
+    if isinstance(count, bool) or not isinstance(count, int | np.integer):
         try:
             as_float = float(count)
         except (TypeError, ValueError):
@@ -584,8 +829,6 @@ def build_cells(
     _partition_free(faces, weight, labels, free, k_free, n_locked, progress.sub(0.2, 0.9))
     cells = _assemble(faces, labels, count, locked_m, locked_geoms, roads_m, progress)
     report = _report(cells, faces, repair, weight, labels, count, balance)
-    for line in report["summary"]:
-        progress.info(line)
     if metric is not None and roads_crs is not None:
         cells = cells.to_crs(roads_crs)
     progress.step(1.0)
@@ -664,10 +907,10 @@ def _assemble(faces: Faces, labels: np.ndarray, count: int, locked_m, locked_geo
             free[cut] = _largest_polygon(shapely.difference(free[cut], locked_union))
             geoms[n_locked:] = free
     geoms = _largest_polygon(geoms)
-    road_len = np.zeros(count)
-    pieces, cell_i, share = road_pieces(geoms, roads_m.geometry.to_numpy())
-    if len(pieces):
-        road_len = np.bincount(cell_i, weights=shapely.length(pieces) * share, minlength=count)
+    if n_locked:  # locked cells keep their own outline: measure on the geometry
+        road_len = cell_road_length(geoms, faces.roads)
+    else:
+        road_len = _face_road_length(faces, labels, count)
     area = shapely.area(geoms)
     row_h = float(np.sqrt(area.sum() / count))
     ids = np.zeros(count, dtype=np.int64)
@@ -708,6 +951,46 @@ def _largest_polygon(geoms: np.ndarray) -> np.ndarray:
         parts = parts[shapely.get_type_id(parts) == 3]
         geoms[i] = parts[np.argmax(shapely.area(parts))] if len(parts) else shapely.Polygon()
     return geoms
+
+
+def _face_road_length(faces: Faces, labels: np.ndarray, count: int) -> np.ndarray:
+    """Road length per cell from the faces each road piece lies between: a piece between
+    two cells counts half to each, one inside a cell or on the outline fully."""
+    side = faces.road_sides
+    cell = np.where(side >= 0, labels[np.maximum(side, 0)], -1)
+    length = shapely.length(faces.roads)
+    a, b = cell[:, 0], cell[:, 1]
+    two = (a >= 0) & (b >= 0) & (a != b)
+    share = np.where(two, 0.5, 1.0) * length
+    first = np.where(a >= 0, a, b)
+    out = np.bincount(first[first >= 0], weights=share[first >= 0], minlength=count)
+    out += np.bincount(b[two], weights=share[two], minlength=count)
+    return out
+
+
+def cell_road_length(cells: np.ndarray, roads: np.ndarray, tol: float = 1e-6) -> np.ndarray:
+    """Road length per cell; a road along the edge shared by two cells counts half to each.
+
+    Same rule as :func:`lever_grid.core.geometry.road_pieces`, but a piece's midpoint is
+    matched to the cells within ``tol`` metres rather than by an exact ``intersects`` (an
+    interpolated midpoint lies on a shared edge only to floating-point precision, so the
+    exact predicate can miss one or both cells).
+    """
+    cells = np.asarray(cells, dtype=object)
+    out = np.zeros(len(cells))
+    lines = shapely.get_parts(np.asarray(roads, dtype=object))
+    if len(lines) == 0 or len(cells) == 0:
+        return out
+    network = shapely.union_all(lines)
+    edges = shapely.union_all(shapely.boundary(cells))
+    pieces = np.concatenate([shapely.get_parts(shapely.difference(network, edges)),
+                             shapely.get_parts(shapely.intersection(network, edges))])
+    pieces = pieces[np.isin(shapely.get_type_id(pieces), (1, 2)) & (shapely.length(pieces) > 0)]
+    mid = shapely.line_interpolate_point(pieces, 0.5, normalized=True)
+    piece_i, cell_i = shapely.STRtree(cells).query(mid, predicate="dwithin", distance=tol)
+    share = np.bincount(piece_i, minlength=len(pieces))
+    return np.bincount(cell_i, weights=shapely.length(pieces)[piece_i] / share[piece_i],
+                       minlength=len(cells))
 
 
 def _ratio(values: np.ndarray) -> float:

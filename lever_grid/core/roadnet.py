@@ -11,8 +11,9 @@ end moved by up to ``snap`` metres) give the same faces as the clean network:
    junction may be up to ``2 * snap`` apart);
 3. undershoots: a road end (or joined junction) within ``snap`` of another road that it
    neither touches nor crosses is moved onto that road;
-4. noding: crossing roads are split where they cross, overlapping roads dissolved, all on
-   a 1 mm grid (snap rounding, so an end placed on a road is noded with it);
+4. noding: crossing roads are split where they cross, overlapping roads dissolved (an end
+   placed on a road in step 3 is also inserted into that road as a vertex, so the two are
+   noded exactly; coordinates that need no repair are kept bit for bit);
 5. overshoots: a dead-end piece shorter than ``snap`` hanging off a junction is dropped.
 
 Dead ends (dangles) stay in the network for road length but do not bound faces.
@@ -32,10 +33,10 @@ from scipy.spatial import cKDTree
 from .geometry import group_union
 from .progress import Progress
 
-__all__ = ["GRID", "Faces", "repair_roads", "build_faces"]
+__all__ = ["Faces", "repair_roads", "build_faces"]
 
-#: Coordinate grid (metres) of the repaired network: noding uses snap rounding on it.
-GRID = 0.001
+#: Distance (metres) under which a point counts as lying on a line.
+ON_LINE = 1e-6
 
 
 @dataclass
@@ -51,8 +52,10 @@ class Faces:
         faces sharing an edge, not just a point).
     area, perimeter : per face, metres.
     xy : face centroids, ``(F, 2)``.
-    outline : the area the faces cover (boundary, or the union of the faces).
-    roads : the repaired road pieces inside the outline.
+    boundary : the boundary polygon given, else None (the outline is the union of faces).
+    roads : the repaired road pieces in or on the faces (road length is measured on them).
+    road_sides : ``(R, 2)`` face left and right of each of ``roads`` (-1: none; the same
+        face twice for a dead end inside it).
     counts : numbers logged while building the faces.
     """
 
@@ -62,8 +65,9 @@ class Faces:
     area: np.ndarray
     perimeter: np.ndarray
     xy: np.ndarray
-    outline: object
+    boundary: object
     roads: np.ndarray
+    road_sides: np.ndarray
     counts: dict = field(default_factory=dict)
 
     def __len__(self) -> int:
@@ -135,7 +139,12 @@ def _exact_pairs(ends: np.ndarray) -> np.ndarray:
 
 
 def _cluster_points(ends: np.ndarray, labels: np.ndarray) -> np.ndarray:
-    """Mean point per cluster, summed in a fixed order (identical ends stay bit-exact)."""
+    """The point each cluster of ends is joined at.
+
+    Where two or more ends of a cluster already meet exactly, that junction is kept (the
+    most ends, then the lowest coordinates): a clean junction does not move for one road
+    drawn a little long or short. Otherwise the mean of the ends, summed in a fixed order.
+    """
     k = labels.max() + 1
     order = np.lexsort((ends[:, 1], ends[:, 0], labels))
     first = np.full(k, -1)
@@ -144,7 +153,17 @@ def _cluster_points(ends: np.ndarray, labels: np.ndarray) -> np.ndarray:
     offset = ends - base[labels]
     count = np.bincount(labels, minlength=k)
     mean = np.stack([np.bincount(labels, weights=offset[:, i], minlength=k) for i in (0, 1)], 1)
-    return base + mean / count[:, None]
+    points = base + mean / count[:, None]
+    rows = np.column_stack([labels, ends])
+    uniq, mult = np.unique(rows, axis=0, return_counts=True)
+    shared = mult >= 2
+    if shared.any():
+        uniq, mult = uniq[shared], mult[shared]
+        pick = np.lexsort((uniq[:, 2], uniq[:, 1], -mult, uniq[:, 0]))
+        lab = uniq[pick, 0].astype(np.int64)
+        firsts = np.concatenate([[True], lab[1:] != lab[:-1]])
+        points[lab[firsts]] = uniq[pick][firsts, 1:]
+    return points
 
 
 def _snap_to_roads(lines: np.ndarray, ends: np.ndarray, labels: np.ndarray,
@@ -156,7 +175,7 @@ def _snap_to_roads(lines: np.ndarray, ends: np.ndarray, labels: np.ndarray,
     tree = shapely.STRtree(lines)
     c_i, l_i = tree.query(points, predicate="dwithin", distance=snap)
     if len(c_i) == 0:
-        return points_xy, 0
+        return points_xy, c_i, l_i
     # roads with an end in the cluster are its own
     own = sparse.csr_matrix((np.ones(len(labels)), (labels, np.arange(len(labels)) // 2)),
                             shape=(k, len(lines)))
@@ -166,17 +185,19 @@ def _snap_to_roads(lines: np.ndarray, ends: np.ndarray, labels: np.ndarray,
     keep = dist > 0
     c_i, l_i, dist = c_i[keep], l_i[keep], dist[keep]
     if len(c_i):
-        # a road that one of the cluster's own roads already crosses: noding handles it
-        member, line_of = np.flatnonzero(np.isin(labels, c_i)), None
-        line_of = member // 2
+        # a road that one of the cluster's own roads crosses within ``snap`` of the end
+        # (an overshoot): noding and trimming handle it
+        member = np.flatnonzero(np.isin(labels, c_i))
         pair_c = labels[member]
-        m_c, m_l = _expand(pair_c, line_of, c_i, l_i)
-        crossing = shapely.intersects(lines[m_l], lines[l_i[m_c]])
+        m_c, m_end = _expand(pair_c, member, c_i, l_i)
+        near_end = shapely.intersection(lines[m_end // 2],
+                                        shapely.buffer(points[c_i[m_c]], snap, quad_segs=4))
+        crossing = shapely.intersects(near_end, lines[l_i[m_c]])
         bad = np.zeros(len(c_i), dtype=bool)
         np.logical_or.at(bad, m_c, crossing)
         c_i, l_i, dist = c_i[~bad], l_i[~bad], dist[~bad]
     if len(c_i) == 0:
-        return points_xy, 0
+        return points_xy, c_i, l_i
     order = np.lexsort((l_i, dist, c_i))
     c_i, l_i = c_i[order], l_i[order]
     first = np.concatenate([[True], c_i[1:] != c_i[:-1]])
@@ -185,12 +206,24 @@ def _snap_to_roads(lines: np.ndarray, ends: np.ndarray, labels: np.ndarray,
         lines[l_i], points[c_i]))
     points_xy = points_xy.copy()
     points_xy[c_i] = shapely.get_coordinates(target)
-    return points_xy, len(c_i)
+    return points_xy, c_i, l_i
+
+
+def _insert_vertices(lines: np.ndarray, points_xy: np.ndarray, line_i: np.ndarray) -> np.ndarray:
+    """Insert points (lying on their lines to rounding error) into ``lines[line_i]``."""
+    if len(line_i) == 0:
+        return lines
+    order = np.argsort(line_i, kind="stable")
+    uniq, inv = np.unique(line_i[order], return_inverse=True)
+    multi = shapely.multipoints(points_xy[order], indices=inv)
+    lines = lines.copy()
+    lines[uniq] = shapely.snap(lines[uniq], multi, ON_LINE * 1000)
+    return lines
 
 
 def _expand(pair_c: np.ndarray, line_of: np.ndarray, c_i: np.ndarray,
             l_i: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """For candidate k = (cluster c_i[k], road l_i[k]): every (k, own road of c_i[k])."""
+    """For candidate k = (cluster c_i[k], road l_i[k]): every (k, member of c_i[k])."""
     order = np.argsort(pair_c, kind="stable")
     pair_c, line_of = pair_c[order], line_of[order]
     start = np.searchsorted(pair_c, c_i, "left")
@@ -204,7 +237,7 @@ def _expand(pair_c: np.ndarray, line_of: np.ndarray, c_i: np.ndarray,
 def _node(lines: np.ndarray) -> np.ndarray:
     if len(lines) == 0:
         return lines
-    merged = shapely.union_all(lines, grid_size=GRID)
+    merged = shapely.union_all(lines)
     parts = shapely.get_parts(merged)
     parts = parts[(shapely.get_type_id(parts) == 1) & (shapely.length(parts) > 0)]
     return parts
@@ -235,7 +268,7 @@ def repair_roads(
 ) -> tuple[np.ndarray, dict]:
     """Repair a road network (metres): returns ``(pieces, counts)``.
 
-    ``pieces`` are LineStrings noded at every junction and crossing, on a 1 mm grid, in
+    ``pieces`` are LineStrings noded at every junction and crossing, in
     a canonical order. ``counts`` holds the repair counts (also logged through
     ``progress.info``): parts, zero_length, duplicates, junctions, ends_moved,
     undershoots, overshoots, collapsed, tiny, overlap_m.
@@ -271,9 +304,11 @@ def repair_roads(
     counts["ends_moved"] = int(moved.sum())
     counts["junctions"] = int(len(np.unique(labels[moved & (size[labels] >= 2)])))
     ends = points[labels]
-    points, counts["undershoots"] = _snap_to_roads(_set_ends(lines, ends), ends, labels, snap)
-    ends = points[labels]
     lines = _set_ends(lines, ends)
+    points, snapped, onto = _snap_to_roads(lines, ends, labels, snap)
+    counts["undershoots"] = int(len(snapped))
+    ends = points[labels]
+    lines = _insert_vertices(_set_ends(lines, ends), points[snapped], onto)
     same = labels[0::2] == labels[1::2]
     collapsed = same & ~(shapely.is_closed(lines) & (shapely.length(lines) > 4.0 * snap))
     collapsed |= shapely.length(lines) <= 0
@@ -288,7 +323,6 @@ def repair_roads(
     pieces = _node(lines)
     counts["overlap_m"] = round(max(total_in - float(shapely.length(pieces).sum()), 0.0), 1)
     pieces, counts["overshoots"], counts["tiny"] = _trim_overshoots(pieces, snap)
-    pieces = _node(pieces)  # re-merge nothing, but keep the grid and order canonical
     pieces = pieces[_order(pieces)]
     progress.info(f"roads: noded into {len(pieces)} piece(s); trimmed {counts['overshoots']} "
                   f"overshoot(s) under {snap:g} m, dropped {counts['tiny']} tiny isolated "
@@ -326,101 +360,114 @@ def build_faces(
     if boundary is not None and shapely.is_empty(boundary):
         boundary = None
     if boundary is not None:
-        inside = _lines(shapely.intersection(roads, boundary, grid_size=GRID))
+        inside = _lines(shapely.intersection(roads, boundary))
         inside = inside[shapely.length(inside) > 0]
         counts["clipped_m"] = round(float(shapely.length(roads).sum()
                                           - shapely.length(inside).sum()), 1)
         rings = _lines(shapely.boundary(boundary))
         edges = _node(np.concatenate([inside, rings]))
         edges = edges[_order(edges)]
-        mid = shapely.line_interpolate_point(edges, 0.5, normalized=True)
-        hit, _ = shapely.STRtree(inside).query(mid, predicate="dwithin", distance=2 * GRID)
-        is_road = np.zeros(len(edges), dtype=bool)
-        is_road[hit] = True
-        roads = edges[is_road]
+        roads = inside
     faces = shapely.get_parts(shapely.polygonize(edges))
     if boundary is not None and len(faces):
         faces = faces[shapely.within(shapely.point_on_surface(faces), boundary)]
     faces = faces[shapely.area(faces) > 0]
     if len(faces) == 0:
         return _empty_faces(roads, counts)
-    faces, edges, merged = _merge_thin(faces, edges, snap)
+    faces, merged = _merge_thin(faces, edges, snap)
     counts["thin_merged"] = merged
     xy = shapely.get_coordinates(shapely.centroid(faces))
     order = np.lexsort((xy[:, 0], -xy[:, 1]))
     faces, xy = faces[order], xy[order]
-    outline = boundary if boundary is not None else shapely.union_all(faces, grid_size=GRID)
-    road_length, kept = _road_length(faces, roads)
-    adjacency = _adjacency(faces, edges)
+    left, right = _sides(faces, edges)
+    road = np.ones(len(edges), dtype=bool) if roads is edges else _is_road(edges, roads)
+    road_length = _road_length(len(faces), left[road], right[road], shapely.length(edges[road]))
+    adjacency = _adjacency(len(faces), left, right, shapely.length(edges))
+    kept = (left >= 0) | (right >= 0)
+    dangle = road & (left == right) & kept
     counts["faces"] = int(len(faces))
-    counts["dangles_m"] = round(float(_dangle_length(roads[kept], faces)), 1)
+    counts["dangles_m"] = round(float(shapely.length(edges[dangle]).sum()), 1)
     counts["road_m"] = round(float(road_length.sum()), 1)
     if boundary is None:
-        counts["clipped_m"] = round(float(shapely.length(roads[~kept]).sum()), 1)
+        counts["clipped_m"] = round(float(shapely.length(edges[~kept]).sum()), 1)
     progress.info(f"faces: {len(faces)} enclosed by the roads"
                   + (f" ({merged} thin strip(s) merged)" if merged else "")
                   + f"; {counts['clipped_m']:g} m of road outside the "
                   + ("boundary" if boundary is not None else "network's outer edge")
                   + " clipped")
+    on = road & kept
+    sides = np.stack([left[on], right[on]], axis=1)
     return Faces(faces, road_length, adjacency, shapely.area(faces), shapely.length(faces), xy,
-                 outline, roads[kept], counts)
+                 boundary, edges[on], sides, counts)
 
 
 def _empty_faces(roads: np.ndarray, counts: dict) -> Faces:
     counts.setdefault("clipped_m", 0.0)
-    counts.update(faces=0, thin_merged=0, dangles_m=0.0)
+    counts.update(faces=0, thin_merged=0, dangles_m=0.0, road_m=0.0)
     empty = np.empty(0, dtype=object)
     return Faces(empty, np.empty(0), sparse.csr_matrix((0, 0)), np.empty(0), np.empty(0),
-                 np.empty((0, 2)), shapely.Polygon(), roads, counts)
+                 np.empty((0, 2)), None, roads, np.full((len(roads), 2), -1), counts)
 
 
-def _edge_faces(faces: np.ndarray, lines: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(line index, face index) for every line lying in the closure of a face."""
-    return shapely.STRtree(faces).query(lines, predicate="covered_by")
+def _is_road(edges: np.ndarray, roads: np.ndarray) -> np.ndarray:
+    """Edges lying on a road (the others are boundary rings)."""
+    mid = shapely.line_interpolate_point(edges, 0.5, normalized=True)
+    hit, _ = shapely.STRtree(roads).query(mid, predicate="dwithin", distance=ON_LINE)
+    out = np.zeros(len(edges), dtype=bool)
+    out[hit] = True
+    return out
 
 
-def _road_length(faces: np.ndarray, roads: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Road length per face (a piece on two faces' shared edge counts half to each)."""
-    pieces = roads
-    line_i, face_i = _edge_faces(faces, pieces)
-    share = np.bincount(line_i, minlength=len(pieces))
-    length = np.bincount(face_i, weights=shapely.length(pieces)[line_i] / share[line_i],
-                         minlength=len(faces))
-    return length, share > 0
+def _sides(faces: np.ndarray, edges: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Face on the left and on the right of every edge (-1: none).
+
+    Probes a point a millimetre (at most a quarter of the segment) to each side of the
+    middle of the edge's first segment: the same face on both sides is a dead end inside
+    it, two faces share the edge, one face means the edge is on the outline.
+    """
+    coords, index = shapely.get_coordinates(edges, return_index=True)
+    first = np.searchsorted(index, np.arange(len(edges)))
+    a, b = coords[first], coords[first + 1]
+    d = b - a
+    seg = np.hypot(d[:, 0], d[:, 1])
+    normal = np.stack([-d[:, 1], d[:, 0]], axis=1) / np.maximum(seg, 1e-300)[:, None]
+    eps = np.minimum(1e-3, 0.25 * seg)[:, None]
+    mid = (a + b) / 2.0
+    probes = shapely.points(np.concatenate([mid + eps * normal, mid - eps * normal]))
+    pt_i, face_i = shapely.STRtree(faces).query(probes, predicate="intersects")
+    side = np.full(len(probes), -1, dtype=np.int64)
+    side[pt_i[::-1]] = face_i[::-1]  # the lowest face index wins on a (degenerate) tie
+    return side[: len(edges)], side[len(edges):]
 
 
-def _dangle_length(roads: np.ndarray, faces: np.ndarray) -> float:
-    """Length of the road pieces that bound no face (dead ends inside faces)."""
-    on_edge, _ = shapely.STRtree(shapely.boundary(faces)).query(roads, predicate="covered_by")
-    free = np.ones(len(roads), dtype=bool)
-    free[on_edge] = False
-    return float(shapely.length(roads[free]).sum())
+def _road_length(n: int, left: np.ndarray, right: np.ndarray, length: np.ndarray) -> np.ndarray:
+    """Road length per face: a road between two faces counts half to each."""
+    half = np.where((left >= 0) & (right >= 0), 0.5, 1.0) * length
+    out = np.bincount(left[left >= 0], weights=half[left >= 0], minlength=n)
+    out += np.bincount(right[right >= 0], weights=half[right >= 0], minlength=n)
+    return out
 
 
-def _adjacency(faces: np.ndarray, edges: np.ndarray) -> sparse.csr_matrix:
-    """Shared edge length between faces."""
-    n = len(faces)
-    line_i, face_i = _edge_faces(faces, edges)
-    order = np.lexsort((face_i, line_i))
-    line_i, face_i = line_i[order], face_i[order]
-    pair = np.flatnonzero(line_i[1:] == line_i[:-1])
-    a, b = face_i[pair], face_i[pair + 1]
-    w = shapely.length(edges)[line_i[pair]]
+def _adjacency(n: int, left: np.ndarray, right: np.ndarray,
+               length: np.ndarray) -> sparse.csr_matrix:
+    """Shared edge length between faces (symmetric)."""
+    pair = (left >= 0) & (right >= 0) & (left != right)
+    a, b, w = left[pair], right[pair], length[pair]
     m = sparse.coo_matrix((np.concatenate([w, w]), (np.concatenate([a, b]),
                                                     np.concatenate([b, a]))), shape=(n, n))
     return m.tocsr()
 
 
-def _merge_thin(faces: np.ndarray, edges: np.ndarray,
-                snap: float) -> tuple[np.ndarray, np.ndarray, int]:
+def _merge_thin(faces: np.ndarray, edges: np.ndarray, snap: float) -> tuple[np.ndarray, int]:
     """Merge faces narrower than ``snap`` (2·area/perimeter) into their longest neighbour."""
     total = 0
-    for _ in range(5):
+    for _ in range(5):  # a thin face next to a thin face needs another pass
         width = 2.0 * shapely.area(faces) / shapely.length(faces)
         thin = width < snap
         if not thin.any() or len(faces) < 2:
             break
-        adj = _adjacency(faces, edges).tocoo()
+        left, right = _sides(faces, edges)
+        adj = _adjacency(len(faces), left, right, shapely.length(edges)).tocoo()
         keep = thin[adj.row] & ~thin[adj.col]
         if not keep.any():
             break
@@ -433,4 +480,4 @@ def _merge_thin(faces: np.ndarray, edges: np.ndarray,
         _, group = np.unique(target, return_inverse=True)
         faces = shapely.normalize(group_union(faces, group, group.max() + 1))
         total += int(first.sum())
-    return faces, edges, total
+    return faces, total

@@ -11,6 +11,8 @@ from .base import ICON
 
 #: (module, class) of every algorithm, in Toolbox order. One line per algorithm.
 ALGORITHMS = (
+    ("buildcells", "BuildCellsAlgorithm"),
+    ("validatecells", "ValidateCellsAlgorithm"),
     ("analyse", "AnalyseAlgorithm"),
     ("incidentstats", "IncidentStatsAlgorithm"),
     ("exportbriefing", "ExportBriefingAlgorithm"),
