@@ -48,11 +48,6 @@ GOOD = "good.gpkg"
 G_CELLS, G_CAMERAS = f"{GOOD}|layername=cells", f"{GOOD}|layername=cameras"
 G_ROADS, G_INCIDENTS = f"{GOOD}|layername=roads", f"{GOOD}|layername=incidents"
 
-NO_VALIDATECELLS = "levergrid:validatecells is not registered in processing/provider.py yet " \
-    "(being finished by another engineer)"
-NO_BUILDCELLS = "levergrid:buildcells is not registered in processing/provider.py yet (being " \
-    "finished by another engineer)"
-
 
 @dataclass(frozen=True)
 class Known:
@@ -308,43 +303,41 @@ CASES: tuple[Case, ...] = (
          check="four_stats"),
     Case("roads_dangling_duplicated_cells", "the same roads make 4 cells, repairs logged",
          "cells", {"roads": "roads_bad.gpkg|layername=dangling_duplicated"}, "repair",
-         ("1 duplicate(s) merged",), options=("--count", "4"), check="four_cells",
-         qgis_known=Known(NO_BUILDCELLS, strict=False)),
+         ("1 duplicate(s) merged",), options=("--count", "4"), check="four_cells"),
     Case("roads_single", "a single road: no closed face", "cells",
          {"roads": "roads_bad.gpkg|layername=single"}, "error",
          (*_where("roads_bad.gpkg", "single"), "enclose no closed face"),
-         options=("--count", "2"), qgis_known=Known(NO_BUILDCELLS, strict=False)),
+         options=("--count", "2")),
     Case("roads_as_polygons", "road polygons where centrelines are needed", "cells",
          {"roads": "roads_bad.gpkg|layername=polygons"}, "error",
          (*_where("roads_bad.gpkg", "polygons", 1, "geometry"), "Polygon geometry"),
-         options=("--count", "2"),
-         qgis_known=Known(NO_BUILDCELLS, strict=False)),
+         options=("--count", "2")),
     Case("roads_no_features", "an empty roads layer", "cells",
          {"roads": "roads_bad.gpkg|layername=no_features"}, "error",
          (*_where("roads_bad.gpkg", "no_features"), "no line features"),
-         options=("--count", "2"), qgis_known=Known(NO_BUILDCELLS, strict=False)),
+         options=("--count", "2")),
     Case("roads_count_too_large", "N = 9 cells from roads enclosing 4 faces", "cells",
          {"roads": G_ROADS}, "error", (*_where(GOOD, "roads"), "N = 9", "4 faces"),
-         options=("--count", "9"), qgis_known=Known(NO_BUILDCELLS, strict=False)),
+         options=("--count", "9")),
     Case("validate_overlapping", "validate reports overlapping cells", "validate",
          {"cells": "cells_bad.gpkg|layername=overlapping", "roads": G_ROADS}, "ok",
-         ("overlap: 1",), check="problems", qgis_known=Known(NO_VALIDATECELLS, strict=False)),
+         ("overlap: 1",), check="problems"),
     Case("validate_gapped", "validate reports a hole between cells", "validate",
          {"cells": "cells_bad.gpkg|layername=gapped", "roads": G_ROADS}, "ok",
-         ("gap: 1",), check="problems", qgis_known=Known(NO_VALIDATECELLS, strict=False)),
+         ("gap: 1",), check="problems"),
     Case("validate_gap_at_edge", "validate reports a 10 m strip the cells leave uncovered "
          "along the road network's outer edge", "validate",
          {"cells": "cells_bad.gpkg|layername=notched", "roads": G_ROADS}, "ok",
-         ("gap: 1",), check="problems", qgis_known=Known(NO_VALIDATECELLS, strict=False)),
+         ("gap: 1",), check="problems"),
     Case("validate_duplicate_id", "validate reports a duplicate cell_id", "validate",
          {"cells": "cells_bad.gpkg|layername=dup_id"}, "ok", ("duplicate_id: 1",),
-         check="problems", qgis_known=Known(NO_VALIDATECELLS, strict=False)),
+         check="problems"),
     Case("validate_bowtie", "validate reports a self-intersecting cell", "validate",
          {"cells": "cells_bad.gpkg|layername=bowtie"}, "ok", ("invalid_geometry: 1",),
-         check="problems", qgis_known=Known(NO_VALIDATECELLS, strict=False)),
+         check="problems"),
     Case("cells_count_zero", "--count 0", "cells", {"roads": G_ROADS}, "error",
          ("number of cells must be at least 1",), options=("--count", "0"),
-         qgis_says=("COUNT",), qgis_known=Known(NO_BUILDCELLS, strict=False)),
+         qgis_says=("COUNT",)),
     # ---------------------------------------------------------------- incidents
     Case("incidents_bad_dates", "two unparsable dates ('yesterday', '31/02/2025')",
          "incidents", {"cells": G_CELLS, "incidents": "incidents_bad.gpkg|layername=bad_dates"},

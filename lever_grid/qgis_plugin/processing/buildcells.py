@@ -84,7 +84,6 @@ class BuildCellsAlgorithm(LeverGridAlgorithm):
 
     def processAlgorithm(self, parameters, context, feedback):
         from ...core.cells import build_cells
-        from ...core.io import write_layers
 
         progress = self.progress(feedback)
         out = self.parameterAsFileOutput(parameters, "OUTPUT", context)
@@ -103,7 +102,7 @@ class BuildCellsAlgorithm(LeverGridAlgorithm):
             raise_processing(err)
         for line in report["summary"]:
             feedback.pushInfo(line)
-        write_layers(out, {"cells": cells})
+        self.write_gpkg(out, {"cells": cells}, parameters)
         results = load_outputs(out, ("cells",), context)
         results.update({key: report[name] for key, name in NUMBERS.items()})
         return results

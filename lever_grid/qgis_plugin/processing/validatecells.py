@@ -48,7 +48,6 @@ class ValidateCellsAlgorithm(LeverGridAlgorithm):
         self.addOutput(QgsProcessingOutputNumber("COUNT", self.tr("Number of problems")))
 
     def processAlgorithm(self, parameters, context, feedback):
-        from ...core.io import write_layers
         from ...core.validate import validate_cells
 
         progress = self.progress(feedback)
@@ -64,7 +63,7 @@ class ValidateCellsAlgorithm(LeverGridAlgorithm):
             raise_processing(err)
         for line in summary:
             feedback.pushInfo(line)
-        write_layers(out, {"problems": problems})
+        self.write_gpkg(out, {"problems": problems}, parameters)
         results = load_outputs(out, ("problems",), context)
         results["COUNT"] = len(problems)
         return results
