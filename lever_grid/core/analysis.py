@@ -15,7 +15,7 @@ from .crs import metric_crs, to_metric
 from .errors import InputError
 from .progress import Progress
 
-__all__ = ["analyse", "metric_frame", "OUTPUT_LAYERS"]
+__all__ = ["analyse", "camera_views", "metric_frame", "OUTPUT_LAYERS"]
 
 OUTPUT_LAYERS = ("cells", "camera_views", "overlap", "blind_spots", "cell_stats", "office_stats")
 
@@ -58,22 +58,91 @@ def analyse(
     min_blind_area: float = 1.0,
     road_width: float = DEFAULT_ROAD_WIDTH_M,
     progress: Progress | None = None,
+    overlap: bool = True,
 ) -> dict[str, gpd.GeoDataFrame | pd.DataFrame]:
     """Camera coverage, blind spots and incident change per cell.
 
     Returns the contract's output layers (cells, camera_views, overlap, blind_spots,
-    cell_stats, office_stats) in the CRS of ``cells``.
+    cell_stats, office_stats) in the CRS of ``cells``. ``overlap=False`` leaves the
+    overlap layer empty (every other figure is the same) and saves most of the work on
+    dense camera networks.
     """
     # GEOS raises the FPU "invalid" flag on some empty overlays; numpy would warn about it.
     with np.errstate(invalid="ignore"):
         return _analyse(cells, cameras, buildings=buildings, roads=roads, incidents=incidents,
                         period=period, compare=compare, kinds=kinds, watch=watch,
                         min_blind_area=min_blind_area, road_width=road_width,
-                        progress=progress)
+                        progress=progress, overlap=overlap)
+
+
+def camera_views(
+    cameras: gpd.GeoDataFrame,
+    *,
+    buildings: gpd.GeoDataFrame | None = None,
+    kinds: str | list[str] | None = None,
+    progress: Progress | None = None,
+) -> gpd.GeoDataFrame:
+    """What each online camera of the chosen kinds sees: circle or sector, cut by buildings.
+
+    The views are built in metres (the cameras' CRS when projected, otherwise a local
+    UTM / CGCS2000 Gauss-Krüger CRS chosen from the cameras) and returned in the cameras'
+    CRS with camera_id, kind and area_m2 (measured in metres), like the analysis'
+    camera_views layer.
+    """
+    with np.errstate(invalid="ignore"):
+        progress = progress or Progress()
+        wanted = parse_kinds(kinds)
+        cams = normalize_cameras(cameras, progress)
+        if buildings is not None:
+            buildings = normalize_polygons(buildings, "buildings", progress)
+        active = cams["online"].to_numpy() & cams["kind"].isin(wanted).to_numpy()
+        _log_active(cams, active, progress, "has no view")
+        cams = cams.loc[active]
+        if len(cams) == 0:
+            out = gpd.GeoDataFrame({"camera_id": pd.Series(dtype=str),
+                                    "kind": pd.Series(dtype=str),
+                                    "area_m2": pd.Series(dtype=float)},
+                                   geometry=gpd.GeoSeries([], crs=cameras.crs), crs=cameras.crs)
+            progress.step(1.0)
+            return out
+        _, m = metric_frame({"cameras": cams, "buildings": buildings}, cams)
+        progress.step(0.1)
+        views = _views(m["cameras"], m["buildings"], progress.sub(0.1, 0.95))
+        out = gpd.GeoDataFrame({"camera_id": cams["camera_id"].to_numpy(),
+                                "kind": cams["kind"].to_numpy(),
+                                "area_m2": shapely.area(views)},
+                               geometry=views, crs=m["cameras"].crs)
+        if cams.crs is not None and out.crs is not None and out.crs != cams.crs:
+            out = out.to_crs(cams.crs)
+        progress.step(1.0)
+        return out
+
+
+def _log_active(cams: gpd.GeoDataFrame, active: np.ndarray, progress: Progress,
+                none_msg: str) -> None:
+    if len(cams) == 0:
+        progress.info(f"cameras: the layer is empty; {none_msg}")
+    elif not active.any():
+        progress.info(f"cameras: no online camera of the chosen kinds; {none_msg}")
+    elif (~active).any():
+        progress.info(f"cameras: {int((~active).sum())} offline or of other kinds see nothing")
+
+
+def _views(cams: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame | None,
+           progress: Progress) -> np.ndarray:
+    """View polygons of ``cams`` (metric CRS), cut by ``buildings`` when given."""
+    points = cams.geometry.to_numpy()
+    views = view_polygons(points, cams["range_m"].to_numpy(), cams["heading_deg"].to_numpy(),
+                          cams["fov_deg"].to_numpy())
+    if buildings is not None and len(buildings) and len(views):
+        from .occlusion import occlude_views
+
+        views = occlude_views(points, views, buildings.geometry.to_numpy(), progress=progress)
+    return views
 
 
 def _analyse(cells, cameras, *, buildings, roads, incidents, period, compare, kinds, watch,
-             min_blind_area, road_width, progress):
+             min_blind_area, road_width, progress, overlap):
     progress = progress or Progress()
     if watch not in ("cells", "roads"):
         raise InputError(f"--watch must be 'cells' or 'roads', got {watch!r}")
@@ -94,29 +163,28 @@ def _analyse(cells, cameras, *, buildings, roads, incidents, period, compare, ki
     progress.step(0.05)
 
     active = m["cameras"]["online"].to_numpy() & m["cameras"]["kind"].isin(wanted).to_numpy()
-    if len(m["cameras"]) == 0:
-        progress.info("cameras: the layer is empty; every cell is blind")
-    elif not active.any():
-        progress.info("cameras: no online camera of the chosen kinds; every cell is blind")
-    elif (~active).any():
-        progress.info(f"cameras: {int((~active).sum())} offline or of other kinds see nothing")
+    _log_active(m["cameras"], active, progress, "every cell is blind")
     view_cams = m["cameras"].loc[active]
-    views = view_polygons(view_cams.geometry.to_numpy(), view_cams["range_m"].to_numpy(),
-                          view_cams["heading_deg"].to_numpy(), view_cams["fov_deg"].to_numpy())
+    cell_geoms = m["cells"].geometry.to_numpy()
+    if len(view_cams):
+        in_cell = shapely.STRtree(cell_geoms).query(view_cams.geometry.to_numpy(),
+                                                    predicate="intersects")[0]
+        outside = len(view_cams) - len(np.unique(in_cell))
+        if outside:
+            progress.info(f"cameras: {outside} outside every cell (they count for the cells "
+                          "they see into)")
+    views = _views(view_cams, m["buildings"], progress.sub(0.05, 0.35))
     bld = m["buildings"].geometry.to_numpy() if m["buildings"] is not None else None
-    if bld is not None:
-        from .occlusion import occlude_views
-
-        views = occlude_views(view_cams.geometry.to_numpy(), views, bld,
-                              progress=progress.sub(0.05, 0.35))
     progress.step(0.35)
 
-    cell_geoms = m["cells"].geometry.to_numpy()
     road_geoms = m["roads"].geometry.to_numpy() if m["roads"] is not None else None
     watch_geoms = watch_areas(cell_geoms, bld, road_geoms if watch == "roads" else None,
                               road_width)
     cov = coverage_by_cell(cell_geoms, watch_geoms, views, min_blind_area=min_blind_area,
-                           roads=road_geoms, progress=progress.sub(0.35, 0.85))
+                           roads=road_geoms, overlap=overlap,
+                           progress=progress.sub(0.35, 0.85))
+    if not overlap:
+        progress.info("overlap: not computed on request; the overlap layer is empty")
     if cov.dropped_blind:
         progress.info(f"blind spots: {cov.dropped_blind} piece(s) under {min_blind_area} m² "
                       f"dropped ({cov.dropped_blind_area:.2f} m² in all)")

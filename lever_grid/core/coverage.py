@@ -1,7 +1,19 @@
 """Camera coverage per cell: covered and blind area, blind spots, overlap counts.
 
-All geometry is expected in one metric CRS. Everything is vectorised with shapely 2:
-pairs come from an STRtree, per-cell unions from :func:`group_union`.
+All geometry is expected in one metric CRS. The work is done per cell on the planar
+subdivision ("arrangement") of the cell's watch area by the outlines of the views that
+reach it:
+
+1. the view outlines and the watch area's outline are noded together (one
+   ``union_all`` of lines per cell) and polygonized into faces;
+2. a point inside each face tells whether the face is in the watch area and, through
+   an STRtree of those points queried with the (prepared) views, how many views see it;
+3. covered area = faces seen at least once, blind spots = faces seen by none, overlap =
+   faces grouped by their count (faces of a group rarely share an edge, so they are
+   gathered rather than unioned; see :func:`~lever_grid.core.geometry.group_faces`).
+
+Everything is vectorised with shapely 2; groups of cells run on a few threads (GEOS
+releases the GIL, see :func:`~lever_grid.core.geometry.worker_threads`).
 """
 
 from __future__ import annotations
@@ -11,7 +23,18 @@ from dataclasses import dataclass, field
 import numpy as np
 import shapely
 
-from .geometry import group_union, polygonal, road_pieces
+from .geometry import (
+    balanced_chunks,
+    group_faces,
+    group_union,
+    interior_points,
+    map_threads,
+    polygonal,
+    private_copies,
+    road_pieces,
+    snap_grid,
+    worker_threads,
+)
 from .progress import Progress
 
 __all__ = ["Coverage", "watch_areas", "coverage_by_cell", "DEFAULT_ROAD_WIDTH_M"]
@@ -19,17 +42,25 @@ __all__ = ["Coverage", "watch_areas", "coverage_by_cell", "DEFAULT_ROAD_WIDTH_M"
 #: Width of the road corridor used with ``--watch roads`` (metres).
 DEFAULT_ROAD_WIDTH_M = 8.0
 
+_EMPTY_GEOMS = np.empty(0, dtype=object)
+_EMPTY_INTS = np.empty(0, dtype=np.int64)
+
 
 @dataclass
 class Coverage:
-    """Per-cell coverage results; arrays are indexed like the cells given."""
+    """Per-cell coverage results; arrays are indexed like the cells given.
+
+    ``blind_all`` is each cell's whole blind area (pieces under the minimum included;
+    ``None`` when nothing is blind); ``covered`` (the covered geometry, ``None`` where
+    nothing is covered) is derived from it on first use.
+    """
 
     cell_area: np.ndarray
     watch: np.ndarray
     watch_area: np.ndarray
-    covered: np.ndarray
     covered_area: np.ndarray
     cameras: np.ndarray
+    blind_all: np.ndarray
     blind_geoms: np.ndarray
     blind_cell: np.ndarray
     blind_area: np.ndarray
@@ -40,11 +71,19 @@ class Coverage:
     overlap_n: np.ndarray
     road_length: np.ndarray = field(default_factory=lambda: np.zeros(0))
     road_covered_length: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    _covered: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def blind_by_cell(self) -> np.ndarray:
         return np.bincount(self.blind_cell, weights=self.blind_area,
                            minlength=len(self.cell_area))
+
+    @property
+    def covered(self) -> np.ndarray:
+        """Covered geometry per cell (watch area minus its blind area), ``None`` if none."""
+        if self._covered is None:
+            self._covered = _covered_geoms(self.watch, self.blind_all, self.covered_area)
+        return self._covered
 
 
 def watch_areas(
@@ -58,14 +97,19 @@ def watch_areas(
     cells = np.asarray(cells, dtype=object)
     watch = cells.copy()
     if roads is not None and len(roads):
-        corridor = shapely.union_all(shapely.buffer(np.asarray(roads, dtype=object),
-                                                    road_width / 2.0, quad_segs=8))
-        watch = polygonal(shapely.intersection(watch, corridor))
+        roads = np.asarray(roads, dtype=object)
+        corridor = shapely.buffer(roads, road_width / 2.0, quad_segs=8)
+        cell_i, road_i = shapely.STRtree(corridor).query(cells, predicate="intersects")
+        near = group_union(corridor[road_i], cell_i, len(cells))
+        has = np.array([c is not None for c in near], dtype=bool)
+        watch = np.full(len(cells), shapely.Polygon(), dtype=object)
+        if has.any():
+            watch[has] = polygonal(shapely.intersection(cells[has], near[has]))
     if buildings is not None and len(buildings):
         buildings = np.asarray(buildings, dtype=object)
         cell_i, bld_i = shapely.STRtree(buildings).query(cells, predicate="intersects")
         blocked = group_union(buildings[bld_i], cell_i, len(cells))
-        has = np.array([b is not None for b in blocked])
+        has = np.array([b is not None for b in blocked], dtype=bool)
         if has.any():
             watch[has] = polygonal(shapely.difference(watch[has], blocked[has]))
     return watch
@@ -78,9 +122,19 @@ def coverage_by_cell(
     *,
     min_blind_area: float = 1.0,
     roads: np.ndarray | None = None,
+    overlap: bool = True,
     progress: Progress | None = None,
 ) -> Coverage:
-    """Covered area, blind spots and overlap counts of ``views`` in each cell's ``watch``."""
+    """Covered area, blind spots and overlap counts of ``views`` in each cell's ``watch``.
+
+    A camera counts for a cell when its view covers a positive area of the cell's watch
+    area. Blind pieces (connected parts of the blind area) under ``min_blind_area`` are
+    dropped from ``blind_geoms`` (and counted in ``dropped_blind``).
+
+    With ``overlap=False`` the overlap layer is left empty and the blind area is the
+    watch area minus the cell's views, subtracted one after the other (the same figures
+    for several times less work on dense networks: no face of the arrangement is built).
+    """
     progress = progress or Progress()
     cells = np.asarray(cells, dtype=object)
     watch = np.asarray(watch, dtype=object)
@@ -88,86 +142,350 @@ def coverage_by_cell(
     n = len(cells)
     progress.step(0.0)
 
-    cell_i, view_i = shapely.STRtree(views).query(watch, predicate="intersects")
-    clipped = polygonal(shapely.intersection(views[view_i], watch[cell_i]))
-    area = shapely.area(clipped)
-    keep = area > 0
-    cell_i, view_i, clipped = cell_i[keep], view_i[keep], clipped[keep]
-    progress.step(0.3)
+    usable = np.flatnonzero(~(shapely.is_missing(views) | shapely.is_empty(views)))
+    watch_ok = ~(shapely.is_missing(watch) | shapely.is_empty(watch))
+    cell_i, view_i = (np.empty(0, dtype=np.int64),) * 2
+    if len(usable):
+        cell_i, k = shapely.STRtree(views[usable]).query(watch, predicate="intersects")
+        view_i = usable[k]
+        keep = watch_ok[cell_i]
+        cell_i, view_i = cell_i[keep], view_i[keep]
+        order = np.lexsort((view_i, cell_i))
+        cell_i, view_i = cell_i[order], view_i[order]
+    # each watch area is used by one thread only; views are shared, so threads copy them
+    shapely.prepare(watch[watch_ok])
+    progress.step(0.05)
 
-    covered = group_union(clipped, cell_i, n)
-    has = np.array([c is not None for c in covered], dtype=bool)
+    if not overlap:
+        return _coverage_by_subtraction(cells, watch, views, watch_ok, cell_i, view_i,
+                                        min_blind_area, roads, progress)
+    seen_cells = np.unique(cell_i)
+    pairs_per_cell = np.bincount(cell_i, minlength=n)[seen_cells]
+    starts = np.searchsorted(cell_i, seen_cells)
+    workers = worker_threads()
+    chunks = balanced_chunks(pairs_per_cell.astype(float) ** 1.5, 4 * workers)
+
+    fine = snap_grid(np.concatenate([watch[watch_ok], views[np.unique(view_i)]]))
+    grids = (fine * 2.0**12, fine * 2.0**16)  # about 3e-5 and 5e-4 m at 2.5e6 m
+
+    def run(chunk: np.ndarray) -> tuple:
+        here = seen_cells[chunk]
+        sel = np.concatenate([np.arange(s, s + c) for s, c in
+                              zip(starts[chunk], pairs_per_cell[chunk], strict=True)])
+        return _cell_faces(here, watch, views, cell_i[sel], view_i[sel], grids)
+
+    watch_area = np.zeros(n)
+    watch_area[watch_ok] = shapely.area(watch[watch_ok])
     covered_area = np.zeros(n)
-    covered_area[has] = shapely.area(covered[has])
-    cameras = np.bincount(cell_i, minlength=n)
-    progress.step(0.5)
+    cameras = np.zeros(n, dtype=np.int64)
+    # blind: the faces nobody sees, plus the whole watch area of cells no view reaches
+    unseen = np.setdiff1d(np.flatnonzero(watch_ok), seen_cells)
+    blind_all = np.full(n, None, dtype=object)
+    blind_all[unseen] = watch[unseen]
+    overlaps = []
+    for done, (here, blind, covered, cams, ov) in enumerate(
+            map_threads(run, chunks, workers), start=1):
+        blind_all[here] = blind
+        covered_area[here] = covered
+        cameras[here] = cams
+        overlaps.append(ov)
+        progress.step(0.05 + 0.8 * done / max(len(chunks), 1))
+    progress.step(0.85)
+    ov = tuple(np.concatenate([o[k] for o in overlaps]) if overlaps else empty
+               for k, empty in enumerate((_EMPTY_GEOMS, _EMPTY_INTS, _EMPTY_INTS)))
+    return _result(cells, watch, watch_area, covered_area, cameras, blind_all, ov,
+                   min_blind_area, roads, views, progress)
 
-    blind = watch.copy()
-    blind[has] = polygonal(shapely.difference(watch[has], covered[has]))
-    parts, part_cell = shapely.get_parts(blind, return_index=True)
-    part_area = shapely.area(parts)
-    big = (part_area >= min_blind_area) & (part_area > 0)
-    progress.step(0.6)
 
-    ov_geoms, ov_cell, ov_n = _overlap(clipped, cell_i, n)
-    progress.step(0.9)
+def _cell_faces(here: np.ndarray, watch: np.ndarray, views: np.ndarray, cell_i: np.ndarray,
+                view_i: np.ndarray, grids: tuple[float, ...]) -> tuple:
+    """Everything one group of cells needs from its arrangement (run in a worker thread):
+    the cells, their blind area, covered area, camera count and overlap pieces."""
+    faces, face_cell, face_n, cam_cell, snapped, shared = _arrangement(
+        here, watch, views, cell_i, view_i, grids)
+    k = len(here)
+    local = np.searchsorted(here, face_cell)
+    seen = face_n > 0
+    covered = np.bincount(local[seen], weights=shapely.area(faces[seen]), minlength=k)
+    cameras = np.bincount(np.searchsorted(here, cam_cell), minlength=k)
+    dark = ~seen & ~np.isin(face_cell, snapped)
+    check = np.isin(here, shared)  # only there can two faces of a group share an edge
+    blind = group_faces(faces[dark], local[dark], k, check)
+    if len(snapped):
+        # faces of snapped cells are off by up to the grid: their blind and covered
+        # areas come from exact floating-point subtraction instead (overlap keeps faces)
+        sel = np.isin(cell_i, snapped)
+        pieces, which = _subtract_views(watch[snapped], np.searchsorted(snapped, cell_i[sel]),
+                                        _own_views(views, view_i[sel]))
+        merged = group_faces(pieces, which, len(snapped))
+        at = np.searchsorted(here, snapped)
+        blind[at] = merged
+        blind_area = np.array([0.0 if g is None else shapely.area(g) for g in merged])
+        covered[at] = np.maximum(shapely.area(watch[snapped]) - blind_area, 0.0)
+    ov = _overlap(faces[seen], face_cell[seen], face_n[seen], shared)
+    return here, blind, covered, cameras, ov
 
+
+def _result(cells, watch, watch_area, covered_area, cameras, blind_all, ov, min_blind_area,
+            roads, views, progress: Progress) -> Coverage:
+    """The Coverage record: blind pieces, the minimum-area filter and road lengths."""
+    pieces, piece_cell = shapely.get_parts(blind_all, return_index=True)
+    piece_area = shapely.area(pieces)
+    big = (piece_area >= min_blind_area) & (piece_area > 0)
     result = Coverage(
         cell_area=shapely.area(cells),
         watch=watch,
-        watch_area=shapely.area(watch),
-        covered=covered,
+        watch_area=watch_area,
         covered_area=covered_area,
         cameras=cameras,
-        blind_geoms=parts[big],
-        blind_cell=part_cell[big],
-        blind_area=part_area[big],
-        dropped_blind=int((~big & (part_area > 0)).sum()),
-        dropped_blind_area=float(part_area[~big].sum()),
-        overlap_geoms=ov_geoms,
-        overlap_cell=ov_cell,
-        overlap_n=ov_n,
+        blind_all=blind_all,
+        blind_geoms=pieces[big],
+        blind_cell=piece_cell[big],
+        blind_area=piece_area[big],
+        dropped_blind=int((~big & (piece_area > 0)).sum()),
+        dropped_blind_area=float(piece_area[~big].sum()),
+        overlap_geoms=ov[0],
+        overlap_cell=ov[1],
+        overlap_n=ov[2],
     )
+    progress.step(0.95)
     if roads is not None:
-        result.road_length, result.road_covered_length = _road_lengths(cells, covered, roads)
+        result.road_length, result.road_covered_length = _road_lengths(cells, views, roads)
     progress.step(1.0)
     return result
 
 
-def _overlap(clipped: np.ndarray, cell_i: np.ndarray, n: int):
-    """Split each cell's covered area by how many views see it (n_cameras = 1, 2, ...)."""
-    empty = np.empty(0, dtype=object), np.empty(0, dtype=int), np.empty(0, dtype=int)
-    if len(clipped) == 0:
-        return empty
-    noded = group_union(shapely.boundary(clipped), cell_i, n)
-    present = np.flatnonzero([g is not None for g in noded])
-    faces_per_cell = shapely.polygonize(noded[present][:, None])
-    faces, which = shapely.get_parts(faces_per_cell, return_index=True)
-    face_cell = present[which]
-    probe = shapely.point_on_surface(faces)
-    face_i, clip_i = shapely.STRtree(clipped).query(probe, predicate="within")
-    same = cell_i[clip_i] == face_cell[face_i]
-    counts = np.bincount(face_i[same], minlength=len(faces))
-    seen = counts > 0
-    faces, face_cell, counts = faces[seen], face_cell[seen], counts[seen]
+def _coverage_by_subtraction(cells, watch, views, watch_ok, cell_i, view_i, min_blind_area,
+                             roads, progress: Progress) -> Coverage:
+    """Blind area = watch area minus the cell's views, one view after the other.
+
+    Every cell's blind area is kept as separate pieces; round r subtracts each cell's
+    r-th view (largest first) from the pieces it reaches, and drops the pieces it
+    contains. Pieces shrink fast, so later rounds are cheap; no overlap faces are built.
+    """
+    n = len(cells)
+    cameras = np.zeros(n, dtype=np.int64)
+    if len(cell_i):
+        # a camera counts where its view's interior meets the watch area (not a mere
+        # touch): sure when a point inside the view lies inside the watch area
+        inner = shapely.point_on_surface(views[view_i])
+        sure = shapely.contains(watch[cell_i], inner)
+        unsure = np.flatnonzero(~sure)
+        touch = _touches(watch[cell_i[unsure]], views[view_i[unsure]])
+        meets = sure.copy()
+        meets[unsure[~touch]] = True
+        cell_i, view_i = cell_i[meets], view_i[meets]
+        cameras = np.bincount(cell_i, minlength=n)
+    workers = worker_threads()
+    seen_cells = np.unique(cell_i)
+    counts = np.bincount(cell_i, minlength=n)[seen_cells]
+    starts = np.searchsorted(cell_i, seen_cells)
+    chunks = balanced_chunks(counts.astype(float), 4 * workers)
+
+    def run(chunk: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        here = seen_cells[chunk]
+        sel = np.concatenate([np.arange(s, s + c) for s, c in
+                              zip(starts[chunk], counts[chunk], strict=True)])
+        return _subtract_views(watch[here], np.searchsorted(here, cell_i[sel]),
+                               _own_views(views, view_i[sel]))
+
+    piece_list, cell_list = [], []
+    for done, (chunk, (pieces, local)) in enumerate(
+            zip(chunks, map_threads(run, chunks, workers), strict=True), start=1):
+        piece_list.append(pieces)
+        cell_list.append(seen_cells[chunk][local])
+        progress.step(0.05 + 0.8 * done / len(chunks))
+    unseen = np.setdiff1d(np.flatnonzero(watch_ok), seen_cells)
+    blind_all = np.full(n, None, dtype=object)
+    blind_all[unseen] = watch[unseen]
+    if piece_list:
+        pieces, piece_cell = np.concatenate(piece_list), np.concatenate(cell_list)
+        merged = group_faces(pieces, piece_cell, n)
+        has = np.array([g is not None for g in merged], dtype=bool)
+        blind_all[has] = merged[has]
+    watch_area = np.zeros(n)
+    watch_area[watch_ok] = shapely.area(watch[watch_ok])
+    blind_area = np.zeros(n)
+    has = np.array([b is not None for b in blind_all], dtype=bool)
+    blind_area[has] = shapely.area(blind_all[has])
+    covered_area = np.where(cameras > 0, np.maximum(watch_area - blind_area, 0.0), 0.0)
+    empty_ov = (_EMPTY_GEOMS, _EMPTY_INTS, _EMPTY_INTS)
+    return _result(cells, watch, watch_area, covered_area, cameras, blind_all, empty_ov,
+                   min_blind_area, roads, views, progress)
+
+
+def _touches(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``shapely.touches`` that survives GEOS's relate failing on near-coincident edges
+    (then, for the failing pairs only: the intersection has no area)."""
+    try:
+        return shapely.touches(a, b)
+    except shapely.errors.GEOSException:
+        out = np.zeros(len(a), dtype=bool)
+        for k in range(len(a)):  # rare: only after a robustness failure
+            try:
+                out[k] = shapely.touches(a[k], b[k])
+            except shapely.errors.GEOSException:
+                out[k] = shapely.area(shapely.intersection(a[k], b[k])) == 0
+        return out
+
+
+def _subtract_views(areas: np.ndarray, view_area: np.ndarray, views: np.ndarray
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """Polygon pieces of ``areas[k]`` minus the union of the ``views`` with
+    ``view_area == k``; returns the pieces and the index k of each."""
+    k = len(areas)
+    size = shapely.area(views)
+    order = np.lexsort((-size, view_area))
+    view_area, views = view_area[order], views[order]
+    counts = np.bincount(view_area, minlength=k)
+    rank = np.arange(len(views)) - (np.cumsum(counts) - counts)[view_area]
+    view_at = np.full((k, int(counts.max(initial=0))), -1, dtype=np.int64)
+    view_at[view_area, rank] = np.arange(len(views))
+    pieces, piece_of = shapely.get_parts(areas, return_index=True)
+    for r in range(view_at.shape[1]):
+        v = view_at[piece_of, r]
+        cand = np.flatnonzero(v >= 0)
+        if len(cand) == 0:
+            continue
+        cand = cand[shapely.intersects(views[v[cand]], pieces[cand])]
+        if len(cand) == 0:
+            continue
+        gone = shapely.contains(views[v[cand]], pieces[cand])
+        cut = cand[~gone]
+        rest, which = shapely.get_parts(shapely.difference(pieces[cut], views[v[cut]]),
+                                        return_index=True)
+        area_like = shapely.get_type_id(rest) == 3
+        keep = np.ones(len(pieces), dtype=bool)
+        keep[cand] = False
+        pieces = np.concatenate([pieces[keep], rest[area_like]])
+        piece_of = np.concatenate([piece_of[keep], piece_of[cut][which][area_like]])
+    nonempty = shapely.area(pieces) > 0
+    return pieces[nonempty], piece_of[nonempty]
+
+
+def _arrangement(cells_here: np.ndarray, watch: np.ndarray, views: np.ndarray,
+                 cell_i: np.ndarray, view_i: np.ndarray, grids: tuple[float, ...]) -> tuple:
+    """Faces of ``cells_here``'s watch areas cut by the outlines of their views.
+
+    Outlines are noded with floating precision; a cell whose noded linework is not
+    simple, or whose faces do not add up to its watch area, is noded again with
+    snap-rounding on each of ``grids`` in turn (GEOS 3.11 sometimes loses or fails to
+    node edges that run along building walls, where the watch outline and occluded views
+    nearly coincide). Returns (faces, their cell, how many views see each, cell of each
+    camera that sees a positive area of that cell, cells that needed snapping); faces
+    outside the watch area are left out.
+    """
+    local = np.searchsorted(cells_here, cell_i)
+    k = len(cells_here)
+    mine = _own_views(views, view_i)
+    lines = np.concatenate([shapely.boundary(mine), shapely.boundary(watch[cells_here])])
+    line_cell = np.concatenate([local, np.arange(k)])
+    area = shapely.area(watch[cells_here])
+    todo = np.arange(k)
+    faces_l, local_l, probe_l = [], [], []
+    snapped = np.zeros(k, dtype=bool)
+    line_len = np.bincount(line_cell, weights=shapely.length(lines), minlength=k)
+    coincident = np.ones(k, dtype=bool)
+    for grid in (None, *grids):
+        take = np.isin(line_cell, todo)
+        noded = group_union(lines[take], np.searchsorted(todo, line_cell[take]), len(todo),
+                            grid_size=grid)
+        faces, which = shapely.get_parts(shapely.polygonize(noded[:, None]), return_index=True)
+        probe = interior_points(faces)
+        face_local = todo[which]
+        inside = shapely.contains(watch[cells_here][face_local], probe)
+        total = np.bincount(which[inside], weights=shapely.area(faces[inside]),
+                            minlength=len(todo))
+        good = shapely.is_simple(noded) & (np.abs(total - area[todo]) <= 1e-9 * area[todo]
+                                           + 1e-9)
+        if grid is None:  # noding merged overlapping edges: faces may share an edge
+            coincident[todo] = shapely.length(noded) < line_len[todo] * (1 - 1e-9)
+        keep = inside & good[which]
+        faces_l.append(faces[keep])
+        local_l.append(face_local[keep])
+        probe_l.append(probe[keep])
+        if grid is not None:
+            snapped[todo[good]] = True
+        todo = todo[~good]
+        if len(todo) == 0:
+            break
+    if len(todo):  # nothing nodes these cells cleanly: keep the floating-point faces
+        snapped[todo] = True
+        take = np.isin(line_cell, todo)
+        noded = group_union(lines[take], np.searchsorted(todo, line_cell[take]), len(todo))
+        faces, which = shapely.get_parts(shapely.polygonize(noded[:, None]), return_index=True)
+        face_local = todo[which]
+        probe = interior_points(faces)
+        inside = shapely.contains(watch[cells_here][face_local], probe)
+        faces_l.append(faces[inside])
+        local_l.append(face_local[inside])
+        probe_l.append(probe[inside])
+    faces, face_local = np.concatenate(faces_l), np.concatenate(local_l)
+    probe = np.concatenate(probe_l)
+    # how many of the cell's own views contain each face's probe point
+    face_j, pair_j = shapely.STRtree(probe).query(mine, predicate="contains")[::-1]
+    same = local[pair_j] == face_local[face_j]
+    face_j, pair_j = face_j[same], pair_j[same]
+    counts = np.bincount(face_j, minlength=len(faces))
+    cam_pairs = np.unique(pair_j)  # (cell, view) pairs that see a face of the cell
+    return (faces, cells_here[face_local], counts, cell_i[cam_pairs], cells_here[snapped],
+            cells_here[coincident | snapped])
+
+
+def _own_views(views: np.ndarray, view_i: np.ndarray) -> np.ndarray:
+    """``views[view_i]`` as prepared copies private to the calling thread."""
+    uniq, inverse = np.unique(view_i, return_inverse=True)
+    own = private_copies(views[uniq])
+    shapely.prepare(own)
+    return own[inverse.reshape(-1)]
+
+
+def _overlap(faces: np.ndarray, face_cell: np.ndarray, face_n: np.ndarray,
+             shared: np.ndarray | None = None):
+    """Seen faces merged per (cell, n_cameras); ``shared``: the cells whose faces may
+    share edges (``None``: any)."""
     if len(faces) == 0:
-        return empty
-    key_cell, key_n = face_cell, counts
-    keys = key_cell.astype(np.int64) * (int(counts.max()) + 1) + key_n
+        return _EMPTY_GEOMS, _EMPTY_INTS, _EMPTY_INTS
+    top = int(face_n.max()) + 1
+    keys = face_cell.astype(np.int64) * top + face_n
     uniq, group = np.unique(keys, return_inverse=True)
-    merged = group_union(faces, group, len(uniq))
-    return merged, uniq // (int(counts.max()) + 1), uniq % (int(counts.max()) + 1)
+    check = None if shared is None else np.isin(uniq // top, shared)
+    merged = group_faces(faces, group.reshape(-1), len(uniq), check)
+    return merged, uniq // top, uniq % top
 
 
-def _road_lengths(cells: np.ndarray, covered: np.ndarray, roads: np.ndarray):
-    """Road centreline length per cell and the part of it inside the covered area."""
+def _covered_geoms(watch: np.ndarray, blind_all: np.ndarray, covered_area: np.ndarray
+                   ) -> np.ndarray:
+    """Watch area minus blind area per cell; ``None`` where nothing is covered."""
+    out = np.full(len(watch), None, dtype=object)
+    seen = covered_area > 0
+    whole = seen & np.array([b is None for b in blind_all], dtype=bool)
+    out[whole] = watch[whole]
+    part = seen & ~whole
+    if part.any():
+        out[part] = polygonal(shapely.difference(watch[part], blind_all[part]))
+    return out
+
+
+def _road_lengths(cells: np.ndarray, views: np.ndarray, roads: np.ndarray):
+    """Road centreline length per cell and the part of it some view reaches.
+
+    A road is seen where it lies inside a view. Views are not cut at cell edges, so a
+    road running along an edge is seen when a view reaches over it, whichever cell the
+    view belongs to (testing against each cell's covered area, whose outline is that very
+    edge, would leave it to rounding). Shared edges count half to each cell.
+    """
     n = len(cells)
     pieces, cell_i, weight = road_pieces(cells, roads)
     length = np.bincount(cell_i, weights=shapely.length(pieces) * weight, minlength=n)
-    seen = np.zeros(n)
-    cov = covered[cell_i]
-    has = np.array([c is not None for c in cov], dtype=bool)
+    views = np.asarray(views, dtype=object)
+    views = views[~(shapely.is_missing(views) | shapely.is_empty(views))]
+    if len(pieces) == 0 or len(views) == 0:
+        return length, np.zeros(n)
+    piece_j, view_j = shapely.STRtree(views).query(pieces, predicate="intersects")
+    reach = group_union(views[view_j], piece_j, len(pieces))
+    has = np.array([r is not None for r in reach], dtype=bool)
+    inside = np.zeros(len(pieces))
     if has.any():
-        inside = shapely.length(shapely.intersection(pieces[has], cov[has]))
-        seen = np.bincount(cell_i[has], weights=inside * weight[has], minlength=n)
-    return length, seen
+        inside[has] = shapely.length(shapely.intersection(pieces[has], reach[has]))
+    return length, np.bincount(cell_i, weights=inside * weight, minlength=n)

@@ -2,17 +2,43 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
+
 import numpy as np
 import shapely
 
-__all__ = ["group_union", "polygonal", "clean_polygons"]
+__all__ = [
+    "group_union",
+    "group_faces",
+    "polygonal",
+    "clean_polygons",
+    "road_pieces",
+    "snap_grid",
+    "worker_threads",
+    "balanced_chunks",
+    "map_threads",
+    "private_copies",
+    "interior_points",
+]
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+#: Environment variable that sets how many threads the heavy geometry steps use
+#: (default: the number of CPUs, at most 4; ``1`` runs everything in the calling thread).
+THREADS_ENV = "LEVER_GRID_THREADS"
 
 
-def group_union(geoms: np.ndarray, groups: np.ndarray, n_groups: int) -> np.ndarray:
+def group_union(geoms: np.ndarray, groups: np.ndarray, n_groups: int,
+                grid_size: float | None = None) -> np.ndarray:
     """Union of ``geoms`` per group id (0..n_groups-1); ``None`` for an empty group.
 
     Pads the pairs into an ``n_groups x max_count`` array so GEOS does every union in
     one vectorised ``shapely.union_all(axis=1)`` call instead of a Python loop.
+    ``grid_size`` makes GEOS snap-round the result to that grid (fully robust noding).
     """
     out = np.full(n_groups, None, dtype=object)
     if len(geoms) == 0:
@@ -26,9 +52,158 @@ def group_union(geoms: np.ndarray, groups: np.ndarray, n_groups: int) -> np.ndar
     width = int(counts.max())
     table = np.full((n_groups, width), None, dtype=object)
     table[groups, rank] = geoms
-    unions = shapely.union_all(table, axis=1)
+    unions = shapely.union_all(table, axis=1, grid_size=grid_size)
     out[counts > 0] = unions[counts > 0]
     return out
+
+
+def group_faces(faces: np.ndarray, groups: np.ndarray, n_groups: int,
+                check: np.ndarray | None = None) -> np.ndarray:
+    """Faces of a planar subdivision gathered per group id; ``None`` for an empty group.
+
+    Faces that share no edge with a face of their group (the usual case) are simply
+    collected into one (Multi)Polygon, which is valid; the few groups where two faces
+    share an edge are dissolved with ``union_all``. Much cheaper than unioning every group.
+    ``check`` (bool per group) limits the validity test to the groups where faces can
+    share an edge at all; by default every group of several faces is tested.
+    """
+    faces = np.asarray(faces, dtype=object)
+    groups = np.asarray(groups)
+    out = np.full(n_groups, None, dtype=object)
+    if len(faces) == 0:
+        return out
+    order = np.argsort(groups, kind="stable")
+    faces, groups = faces[order], groups[order]
+    present = np.unique(groups)
+    dense = np.searchsorted(present, groups)
+    counts = np.bincount(dense)
+    single = counts == 1
+    first = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    out[present[single]] = faces[first[single]]
+    many = np.isin(dense, np.flatnonzero(~single))
+    if many.any():
+        multi_groups = present[~single]
+        collected = shapely.multipolygons(faces[many], indices=np.searchsorted(
+            multi_groups, groups[many]))
+        ok = np.ones(len(multi_groups), dtype=bool)
+        test = np.ones(len(multi_groups), dtype=bool) if check is None else \
+            np.asarray(check, dtype=bool)[multi_groups]
+        ok[test] = shapely.is_valid(collected[test])
+        if not ok.all():
+            bad = multi_groups[~ok]
+            sel = np.isin(groups, bad)
+            merged = group_union(faces[sel], np.searchsorted(bad, groups[sel]), len(bad))
+            collected[~ok] = merged
+        out[multi_groups] = collected
+    return out
+
+
+def snap_grid(geoms: np.ndarray) -> float:
+    """A base unit for snap-rounding ``geoms``: 16 units in the last place of their
+    largest coordinate (7.5e-9 m at 2.5e6 m). Grids a few thousand times coarser are
+    still far below any surveyed detail; finer ones are not robust in GEOS 3.11."""
+    bounds = shapely.total_bounds(np.asarray(geoms, dtype=object))
+    top = float(np.nanmax(np.abs(bounds))) if np.isfinite(bounds).any() else 1.0
+    return float(2.0 ** (np.frexp(max(top, 1.0))[1] - 49))
+
+
+def worker_threads() -> int:
+    """Threads for the heavy geometry steps: ``$LEVER_GRID_THREADS`` or min(CPUs, 4).
+
+    shapely releases the GIL inside GEOS, so independent groups of cells run in parallel.
+    """
+    text = os.environ.get(THREADS_ENV, "").strip()
+    if text.isdigit() and int(text) > 0:
+        return int(text)
+    return max(1, min(os.cpu_count() or 1, 4))
+
+
+def balanced_chunks(weights: np.ndarray, n_chunks: int) -> list[np.ndarray]:
+    """Split item indices 0..n-1 into at most ``n_chunks`` runs of about equal weight."""
+    weights = np.asarray(weights, dtype=float)
+    n = len(weights)
+    if n == 0:
+        return []
+    n_chunks = max(1, min(n_chunks, n))
+    total = np.cumsum(weights + 1e-9)
+    cuts = np.searchsorted(total, total[-1] * np.arange(1, n_chunks) / n_chunks)
+    bounds = np.unique(np.concatenate([[0], cuts, [n]]))
+    return [np.arange(a, b) for a, b in zip(bounds[:-1], bounds[1:], strict=True) if b > a]
+
+
+def map_threads(fn: Callable[[T], R], items: Sequence[T], workers: int | None = None
+                ) -> Iterator[R]:
+    """``map(fn, items)`` on ``workers`` threads (results in order, lazily).
+
+    The threads run under the caller's numpy error state (``np.errstate`` is per thread).
+    """
+    workers = worker_threads() if workers is None else workers
+    if workers <= 1 or len(items) <= 1:
+        yield from map(fn, items)
+        return
+    state = np.geterr()
+
+    def call(item: T) -> R:
+        with np.errstate(**state):
+            return fn(item)
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = [pool.submit(call, item) for item in items]
+        try:
+            for future in futures:
+                yield future.result()
+        finally:
+            for future in futures:
+                future.cancel()
+
+
+def private_copies(geoms: np.ndarray) -> np.ndarray:
+    """New geometry objects equal to ``geoms``, for one thread's exclusive use.
+
+    GEOS 3.11 fills some caches lazily (prepared-geometry indexes, envelopes), so a
+    geometry shared between threads must not be prepared or first measured in two of
+    them at once; each thread works on its own copies instead.
+    """
+    geoms = np.asarray(geoms, dtype=object)
+    if len(geoms) == 0:
+        return geoms.copy()
+    return shapely.transform(geoms, lambda xy: xy)
+
+
+def interior_points(polygons: np.ndarray, clearance: float = 1e-7) -> np.ndarray:
+    """A point well inside each (non-empty) polygon.
+
+    ``point_on_surface`` first. GEOS 3.11 now and then returns a point on the boundary
+    instead (the first vertex of some concave faces, a point a few ulps from the edge of
+    slivers); where the point is not at least ``clearance`` inside, the centroid of the
+    polygon's largest constrained-Delaunay triangle is used instead, so that a test "is
+    this face inside that polygon?" made on the point does not hang on rounding.
+    """
+    polygons = np.asarray(polygons, dtype=object)
+    points = shapely.point_on_surface(polygons)
+    if len(polygons) == 0:
+        return points
+    gap = shapely.distance(points, shapely.boundary(polygons))
+    near = np.flatnonzero(~(gap >= clearance))
+    if len(near):
+        try:
+            tris = shapely.constrained_delaunay_triangles(polygons[near])
+        except shapely.errors.GEOSException:  # rare: degenerate slivers, one at a time
+            tris = np.array([_triangles_or_empty(g) for g in polygons[near]], dtype=object)
+        parts, which = shapely.get_parts(tris, return_index=True)
+        if len(parts):
+            area = shapely.area(parts)
+            order = np.lexsort((-area, which))
+            first = order[np.r_[True, which[order][1:] != which[order][:-1]]]
+            points[near[which[first]]] = shapely.centroid(parts[first])
+    return points
+
+
+def _triangles_or_empty(polygon):
+    try:
+        return shapely.constrained_delaunay_triangles(polygon)
+    except shapely.errors.GEOSException:
+        return shapely.GeometryCollection()
 
 
 def polygonal(geoms: np.ndarray) -> np.ndarray:
@@ -73,6 +248,7 @@ def road_pieces(cells: np.ndarray, roads: np.ndarray):
     if len(pieces) == 0:
         return empty
     mid = shapely.line_interpolate_point(pieces, 0.5, normalized=True)
-    piece_i, cell_i = shapely.STRtree(cells).query(mid, predicate="intersects")
+    # a midpoint on a shared edge can sit a rounding hair off either cell: 1 µm tolerance
+    piece_i, cell_i = shapely.STRtree(cells).query(mid, predicate="dwithin", distance=1e-6)
     share = np.bincount(piece_i, minlength=len(pieces))
     return pieces[piece_i], cell_i, 1.0 / share[piece_i]

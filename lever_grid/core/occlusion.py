@@ -1,9 +1,13 @@
 """Building occlusion: cut each camera view by the shadows of building footprints.
 
 The visible part of a view is the view minus, for every building near the camera, the
-building itself and the shadow each of its edges casts away from the camera (a 2D
-isovist). A building that contains or touches the camera (a camera on a wall or inside
-a gatehouse) is not an occluder for that camera: it sees outward.
+shadow the building casts away from the camera (a 2D isovist). The shadow of a building
+is the union of the shadows of its edges that face the camera: a ray from the camera
+into a footprint always crosses such an edge first, so the footprint itself lies in
+them too. A building that contains or touches the camera (within 1 cm: a camera on a
+wall or inside a gatehouse) is not an occluder for that camera: it sees outward.
+
+Footprints are expected valid (``cell_layer.normalize_polygons`` repairs them).
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import shapely
 
-from .geometry import group_union, polygonal
+from .geometry import balanced_chunks, group_union, map_threads, polygonal, worker_threads
 from .progress import Progress
 
 __all__ = ["occlude_views", "shadow_polygons"]
@@ -25,55 +29,107 @@ def occlude_views(
     buildings: np.ndarray,
     progress: Progress | None = None,
 ) -> np.ndarray:
-    """Views cut by building footprints and their shadows (same order as ``views``)."""
+    """Views cut by the shadows of ``buildings`` (same order as ``views``).
+
+    Examples
+    --------
+    >>> cam, wall = shapely.Point(0, 0), shapely.box(10, -5, 12, 5)
+    >>> view = shapely.buffer(cam, 50, quad_segs=16)
+    >>> seen = occlude_views([cam], [view], [wall])[0]
+    >>> seen.contains(shapely.Point(30, 0)), seen.contains(shapely.Point(30, 25))
+    (False, True)
+    """
     progress = progress or Progress()
     points = np.asarray(points, dtype=object)
     views = np.asarray(views, dtype=object)
     buildings = np.asarray(buildings, dtype=object)
     if len(views) == 0 or len(buildings) == 0:
         return views
-    view_i, bld_i = shapely.STRtree(buildings).query(views, predicate="intersects")
-    own = shapely.distance(points[view_i], buildings[bld_i]) <= _TOUCH_M
-    view_i, bld_i = view_i[~own], bld_i[~own]
+    buildings = buildings[~(shapely.is_missing(buildings) | shapely.is_empty(buildings))]
+    parts, _ = shapely.get_parts(buildings, return_index=True)
+    parts = parts[shapely.get_type_id(parts) == 3]
+    if len(parts) == 0:
+        return views
+    view_i, part_i = shapely.STRtree(parts).query(views, predicate="intersects")
+    own = shapely.dwithin(points[view_i], parts[part_i], _TOUCH_M)
+    view_i, part_i = view_i[~own], part_i[~own]
     progress.step(0.1)
-    radius = np.sqrt(shapely.area(shapely.envelope(views[view_i]))) * 2.0 + 1.0
-    shadows, owner = shadow_polygons(points[view_i], buildings[bld_i], radius)
-    progress.step(0.5)
-    blockers = np.concatenate([buildings[bld_i], shadows])
-    blocker_view = np.concatenate([view_i, view_i[owner]])
-    blocked = group_union(blockers, blocker_view, len(views))
-    progress.step(0.8)
+    if len(view_i) == 0:
+        return views
+    envelope = shapely.bounds(views[view_i])
+    reach = np.hypot(envelope[:, 2] - envelope[:, 0], envelope[:, 3] - envelope[:, 1]) * 2 + 1
+    shadows, owner = shadow_polygons(points[view_i], parts[part_i], reach)
+    shadow_view = view_i[owner]
+    order = np.argsort(shadow_view, kind="stable")
+    shadows, shadow_view = shadows[order], shadow_view[order]
+    progress.step(0.3)
+
+    hit = np.unique(shadow_view)
+    counts = np.bincount(shadow_view)[hit]
+    starts = np.searchsorted(shadow_view, hit)
+    workers = worker_threads()
+    chunks = balanced_chunks(counts.astype(float), 4 * workers)
+
+    def run(chunk: np.ndarray) -> np.ndarray:
+        here = hit[chunk]
+        sel = np.concatenate([np.arange(s, s + c) for s, c in
+                              zip(starts[chunk], counts[chunk], strict=True)])
+        blocked = group_union(shadows[sel], np.searchsorted(here, shadow_view[sel]), len(here))
+        return polygonal(shapely.difference(views[here], blocked))
+
     out = views.copy()
-    has = np.array([b is not None for b in blocked], dtype=bool)
-    if has.any():
-        out[has] = polygonal(shapely.difference(views[has], blocked[has]))
-    progress.step(1.0)
+    for done, (chunk, seen) in enumerate(zip(chunks, map_threads(run, chunks, workers),
+                                             strict=True), start=1):
+        out[hit[chunk]] = seen
+        progress.step(0.3 + 0.7 * done / len(chunks))
     return out
+
+
+def _oriented_edges(polygons: np.ndarray):
+    """Edges (a, b) of every ring with the polygon's interior on their left.
+
+    Returns a, b (k x 2 arrays) and the index of the polygon each edge belongs to.
+    """
+    rings, ring_poly = shapely.get_rings(polygons, return_index=True)
+    coords, vertex_ring = shapely.get_coordinates(rings, return_index=True)
+    same = vertex_ring[1:] == vertex_ring[:-1]
+    a, b = coords[:-1][same], coords[1:][same]
+    edge_ring = vertex_ring[:-1][same]
+    # shoelace: > 0 for a counter-clockwise ring
+    twice_area = np.bincount(edge_ring, weights=a[:, 0] * b[:, 1] - b[:, 0] * a[:, 1],
+                             minlength=len(rings))
+    first = np.ones(len(rings), dtype=bool)  # the exterior comes first in get_rings
+    first[1:] = ring_poly[1:] != ring_poly[:-1]
+    # exterior rings counter-clockwise, holes clockwise: the interior is on the left
+    flip = np.where(first, twice_area < 0, twice_area > 0)[edge_ring]
+    a, b = np.where(flip[:, None], b, a), np.where(flip[:, None], a, b)
+    return a, b, ring_poly[edge_ring]
 
 
 def shadow_polygons(
     eyes: np.ndarray, buildings: np.ndarray, reach: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Shadow polygons cast by every edge of ``buildings[k]`` seen from ``eyes[k]``.
+    """Shadows cast by the edges of ``buildings[k]`` (polygons) facing ``eyes[k]``.
 
-    Each edge (a, b) gives the polygon a, b, b', m', a' where a' and b' are a and b pushed
-    ``reach[k]`` further away from the eye and m' lies far out on the bisector, so the
-    shadow reaches past the view's range even for edges that subtend nearly 180°.
-    Returns the shadows and, for each, the pair index k it came from.
+    Each edge (a, b) seen from its outer side gives the polygon a, b, b', m', a' where
+    a' and b' are a and b pushed ``reach[k]`` further away from the eye and m' lies far
+    out on the bisector, so the shadow reaches past the view's range even for edges that
+    subtend nearly 180°. The polygons are valid by construction. Returns the shadows and,
+    for each, the pair index k it came from.
     """
-    rings = shapely.get_rings(buildings)
-    ring_pair = shapely.get_rings(buildings, return_index=True)[1]
-    coords, vertex_ring = shapely.get_coordinates(rings, return_index=True)
-    same_ring = vertex_ring[1:] == vertex_ring[:-1]
-    a, b = coords[:-1][same_ring], coords[1:][same_ring]
-    pair = ring_pair[vertex_ring[:-1][same_ring]]
+    eyes = np.asarray(eyes, dtype=object)
+    reach = np.asarray(reach, dtype=float)
+    a, b, pair = _oriented_edges(np.asarray(buildings, dtype=object))
     eye = shapely.get_coordinates(eyes)[pair]
     far = reach[pair][:, None]
     da, db = a - eye, b - eye
-    la = np.hypot(*da.T)[:, None]
-    lb = np.hypot(*db.T)[:, None]
+    la = np.hypot(da[:, 0], da[:, 1])[:, None]
+    lb = np.hypot(db[:, 0], db[:, 1])[:, None]
+    # cross(b - a, eye - a) < 0: the eye is on the right, outside the footprint
+    facing = (b[:, 0] - a[:, 0]) * (-da[:, 1]) - (b[:, 1] - a[:, 1]) * (-da[:, 0])
     cross = da[:, 0] * db[:, 1] - da[:, 1] * db[:, 0]
-    ok = (np.abs(cross) > 1e-9 * (la * lb)[:, 0]) & (la[:, 0] > 0) & (lb[:, 0] > 0)
+    ok = ((facing < 0) & (np.abs(cross) > 1e-12 * (la * lb)[:, 0])
+          & (la[:, 0] > 0) & (lb[:, 0] > 0))
     a, b, da, db, la, lb, eye, far, pair = (
         v[ok] for v in (a, b, da, db, la, lb, eye, far, pair)
     )
@@ -81,11 +137,9 @@ def shadow_polygons(
     a_far = a + ua * far
     b_far = b + ub * far
     mid = ua + ub
-    mid_len = np.hypot(*mid.T)[:, None]
-    mid_dir = np.where(mid_len > 1e-12, mid / np.maximum(mid_len, 1e-12),
-                       np.stack([-ua[:, 1], ua[:, 0]], axis=1))
+    mid_len = np.hypot(mid[:, 0], mid[:, 1])[:, None]
+    side = np.stack([ua[:, 1], -ua[:, 0]], axis=1)  # away from the eye, past the edge
+    mid_dir = np.where(mid_len > 1e-9, mid / np.maximum(mid_len, 1e-12), side)
     m_far = eye + mid_dir * (np.maximum(la, lb) + far) * 2.0
     ring = np.stack([a, b, b_far, m_far, a_far, a], axis=1)
-    shadows = shapely.polygons(ring)
-    shadows = shapely.make_valid(shadows)
-    return polygonal(shadows), pair
+    return shapely.polygons(ring), pair

@@ -256,6 +256,7 @@
     <message>
         <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="415"/>
         <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="42"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/cameraviews.py" line="39"/>
         <source>Buildings</source>
         <translation>建筑</translation>
     </message>
@@ -571,6 +572,7 @@
     </message>
     <message>
         <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="37"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/cameraviews.py" line="23"/>
         <source>Camera views</source>
         <translation>摄像头视域</translation>
     </message>
@@ -686,6 +688,7 @@
     </message>
     <message>
         <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="40"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/cameraviews.py" line="37"/>
         <source>Point layer with camera_id and kind; optional status, range_m, heading_deg, fov_deg.</source>
         <translation>摄像头点图层，需有 camera_id 和 kind；可选 status、range_m、heading_deg、fov_deg。</translation>
     </message>
@@ -718,6 +721,7 @@
     </message>
     <message>
         <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="57"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/cameraviews.py" line="43"/>
         <source>Leave empty for all kinds; e.g. only public1 and public2 for public cameras.</source>
         <translation>留空表示全部类型；例如只选 public1 和 public2 表示只算公安视频。</translation>
     </message>
@@ -733,6 +737,7 @@
     </message>
     <message>
         <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="66"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/cameraviews.py" line="46"/>
         <source>The GeoPackage that receives every output layer.</source>
         <translation>接收全部输出图层的 GeoPackage。</translation>
     </message>
@@ -750,6 +755,7 @@
     </message>
     <message>
         <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="57"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/cameraviews.py" line="43"/>
         <source>Camera kinds that count</source>
         <translation>参与统计的摄像头类型</translation>
     </message>
@@ -766,7 +772,7 @@
     <message>
         <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="66"/>
         <location filename="../../lever_grid/qgis_plugin/processing/buildcells.py" line="79"/>
-        <location filename="../../lever_grid/qgis_plugin/processing/incidentstats.py" line="45"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/cameraviews.py" line="46"/>
         <source>Output GeoPackage</source>
         <translation>输出 GeoPackage</translation>
     </message>
@@ -850,6 +856,16 @@
         <location filename="../../lever_grid/qgis_plugin/processing/buildcells.py" line="81"/>
         <source>Cells</source>
         <translation>网格</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/cameraviews.py" line="24"/>
+        <source>Draws what every online camera of the chosen kinds sees: a circle of its range (range_m, or the default of its kind) or, with a heading, a field-of-view sector; with buildings, the part of it no building hides. Circles have 64 sides (QGIS&apos;s Buffer with 16 segments per quarter); sectors are QGIS&apos;s Wedge buffers segmentized by 5.625° (Segmentize by maximum angle). Writes the layer camera_views (camera_id, kind, area_m2) into a GeoPackage, in the cameras&apos; CRS; areas are in square metres.</source>
+        <translation>绘制所选类型中每个在线摄像头能看到的范围：按可视距离（range_m，缺省时取该类型默认值）画圆，有朝向时画视场扇形；有建筑物时只保留未被遮挡的部分。圆为64边形（QGIS缓冲区，每四分之一圆16段）；扇形为QGIS楔形缓冲区按最大角度5.625°分段。结果写入GeoPackage的camera_views图层（camera_id、kind、area_m2），坐标系同摄像头图层，面积单位为平方米。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/cameraviews.py" line="39"/>
+        <source>Building footprints: a view stops at the first wall. A camera on a wall or inside a building is not blinded by that building.</source>
+        <translation>建筑物轮廓：视线止于第一面墙。装在墙上或位于建筑物内的摄像头不会被该建筑物遮挡。</translation>
     </message>
     <message>
         <location filename="../../lever_grid/qgis_plugin/processing/exportbriefing.py" line="41"/>

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import subprocess
 import sys
@@ -9,10 +10,12 @@ import textwrap
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pyogrio
 import pytest
 import shapely
 
+from lever_grid.core.cameras import sector_segments
 from tests.conftest import METRIC, ROOT, cameras_frame
 
 
@@ -42,7 +45,12 @@ def test_analyse_writes_contract_layers(inputs, tmp_path):
             "office_stats"} <= layers
     stats = gpd.read_file(out, layer="cell_stats").set_index("cell_id")
     assert stats.loc[1, "covered_m2"] == pytest.approx(2822.8936, rel=1e-7)
-    assert stats.loc[2, "covered_m2"] == pytest.approx(2822.8936 * (20 / 30) ** 2 / 4, rel=1e-7)
+    # a 90° sector of 20 m split into n equal arc steps, n as QGIS's wedge gives (16 or 17)
+    n = int(sector_segments(np.array([150.0 + 470000]), np.array([50.0 + 2530000]),
+                            np.array([20.0]), np.array([90.0]), np.array([90.0]))[0])
+    assert n in (16, 17)
+    sector = 0.5 * 20**2 * n * math.sin(math.radians(90 / n))
+    assert stats.loc[2, "covered_m2"] == pytest.approx(sector, rel=1e-9)
     assert stats.crs.to_epsg() == 4547
     for col in ("cell_id", "area_m2", "covered_m2", "covered_share", "blind_m2", "cameras"):
         assert col in stats.reset_index().columns

@@ -10,7 +10,7 @@ import pytest
 import shapely
 
 from lever_grid.core.analysis import analyse
-from lever_grid.core.cameras import QUAD_SEGS
+from lever_grid.core.cameras import QUAD_SEGS, sector_segments, view_polygons
 from lever_grid.core.errors import InputError
 from tests.conftest import METRIC, cameras_frame
 
@@ -85,6 +85,11 @@ def test_default_range_by_kind(two_cells):
     assert s[1]["covered_m2"] == pytest.approx(polygon_circle_area(30.0), rel=1e-9)
 
 
+def sector_area(r: float, fov_deg: float, segments: int) -> float:
+    """Area of a sector polygon: apex plus ``segments`` equal chords over ``fov_deg``."""
+    return 0.5 * segments * r * r * math.sin(math.radians(fov_deg) / segments)
+
+
 def test_sector_area(two_cells):
     # A 90° sector of radius 20 looking north-east from the cell's south-west corner.
     cams = cameras_frame(
@@ -101,11 +106,34 @@ def test_sector_area(two_cells):
         ]
     )
     layers = analyse(two_cells, cams)
-    quarter = polygon_circle_area(20) / 4  # 16 equal arc steps of 5.625°
-    assert stats_of(layers)[1]["covered_m2"] == pytest.approx(quarter, rel=1e-9)
+    # QGIS's wedge segmentized by 5.625° gets 17 steps here, not 16: its measured arc is
+    # a hair over 90° at this place (see cameras.sector_segments); we do the same.
+    assert sector_segments([X0], [Y0], [20.0], [45.0], [90.0]).tolist() == [17]
+    assert stats_of(layers)[1]["covered_m2"] == pytest.approx(sector_area(20, 90, 17), rel=1e-9)
     view = layers["camera_views"].geometry.iloc[0]
+    assert shapely.get_num_coordinates(view) == 17 + 3  # apex, 18 arc vertices, closing
     # the sector opens towards +x +y: its centroid lies north-east of the apex
     assert view.centroid.x > X0 and view.centroid.y > Y0
+
+
+@pytest.mark.parametrize("heading, fov", [(0, 30), (90, 30), (350, 30), (0, 90), (90, 90),
+                                          (350, 90), (0, 180), (90, 180), (350, 180),
+                                          (0, 359), (90, 359), (350, 359), (123.4, 61)])
+def test_sector_vertices(heading, fov):
+    """Apex, then arc vertices at equal steps of fov / n from heading - fov/2 clockwise."""
+    x, y, r = X0 + 37.25, Y0 + 11.5, 42.0
+    view = view_polygons(shapely.points([[x, y]]), np.array([r]), np.array([heading], float),
+                         np.array([fov], float))[0]
+    n = int(sector_segments([x], [y], [r], [heading], [fov])[0])
+    assert n in (math.ceil(fov / 5.625), math.ceil(fov / 5.625) + 1)
+    xy = shapely.get_coordinates(view)
+    assert xy.shape == (n + 3, 2) and (xy[0] == [x, y]).all() and (xy[-1] == [x, y]).all()
+    arc = xy[1:-1] - [x, y]
+    assert np.hypot(arc[:, 0], arc[:, 1]) == pytest.approx(np.full(n + 1, r), abs=1e-8)
+    azimuth = np.degrees(np.arctan2(arc[:, 0], arc[:, 1]))
+    expected = heading - fov / 2 + fov * np.arange(n + 1) / n
+    assert (azimuth - expected + 180) % 360 - 180 == pytest.approx(np.zeros(n + 1), abs=1e-8)
+    assert view.is_valid and view.area == pytest.approx(sector_area(r, fov, n), rel=1e-9)
 
 
 def test_overlap_two_circles_lens(two_cells):
@@ -250,3 +278,46 @@ def test_results_indexed_like_cells_and_sorted_ids(two_cells):
     layers = analyse(two_cells.iloc[::-1], cams)
     assert list(layers["cell_stats"].cell_id) == [2, 1]
     assert np.isclose(layers["cell_stats"].covered_m2.iloc[0], polygon_circle_area(30))
+
+
+def test_abutting_sectors_from_one_pole_make_valid_overlap(two_cells):
+    # two cameras on one pole looking north-east and south-east: their sectors share an
+    # edge with the same count (1) on both sides, so the overlap piece must be dissolved
+    cams = cameras_frame([
+        {"camera_id": "ne", "kind": "public1", "range_m": 30, "heading_deg": 45,
+         "fov_deg": 90, "x": 50, "y": 50},
+        {"camera_id": "se", "kind": "public1", "range_m": 30, "heading_deg": 135,
+         "fov_deg": 90, "x": 50, "y": 50},
+    ])
+    layers = analyse(two_cells, cams, min_blind_area=0.0)
+    ov = layers["overlap"]
+    assert shapely.is_valid(ov.geometry.to_numpy()).all()
+    assert ov["n_cameras"].tolist() == [1]
+    views = layers["camera_views"].geometry.to_numpy()
+    assert ov["area_m2"].iloc[0] == pytest.approx(shapely.area(views).sum(), rel=1e-9)
+    assert ov.geometry.iloc[0].geom_type == "Polygon"  # one half disc, not two quarters
+    s = stats_of(layers)[1]
+    assert s["covered_m2"] == pytest.approx(ov["area_m2"].iloc[0], rel=1e-9)
+    assert s["cameras"] == 2
+
+
+def test_overlap_and_blind_agree_with_the_fast_path(two_cells):
+    rng = np.random.default_rng(3)
+    rows = [{"camera_id": f"c{i}", "kind": "public1", "range_m": float(rng.uniform(10, 40)),
+             "heading_deg": float(rng.uniform(0, 360)) if i % 2 else np.nan,
+             "fov_deg": float(rng.uniform(30, 200)) if i % 2 else np.nan,
+             "x": float(rng.uniform(-10, 210)), "y": float(rng.uniform(-10, 110))}
+            for i in range(25)]
+    cams = cameras_frame(rows)
+    full = analyse(two_cells, cams, min_blind_area=0.0)
+    fast = analyse(two_cells, cams, min_blind_area=0.0, overlap=False)
+    assert len(fast["overlap"]) == 0 and len(full["overlap"]) > 0
+    for col in ("covered_m2", "blind_m2", "watch_m2"):
+        np.testing.assert_allclose(full["cell_stats"][col], fast["cell_stats"][col],
+                                   rtol=1e-9, atol=1e-7)
+    assert full["cell_stats"]["cameras"].tolist() == fast["cell_stats"]["cameras"].tolist()
+    ov = full["overlap"].groupby("cell_id")["area_m2"].sum()
+    np.testing.assert_allclose(ov.to_numpy(),
+                               full["cell_stats"].set_index("cell_id").loc[ov.index,
+                                                                           "covered_m2"],
+                               rtol=1e-9)

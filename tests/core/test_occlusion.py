@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from lever_grid.core.analysis import analyse
 from lever_grid.core.cameras import view_polygons
-from lever_grid.core.occlusion import occlude_views
+from lever_grid.core.occlusion import occlude_views, shadow_polygons
+from tests.conftest import METRIC, cameras_frame
+from tests.core.conftest import PROPERTY_SETTINGS
+
+pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
 
 
 def views_for(points, ranges, heading=None, fov=None):
@@ -76,3 +84,170 @@ def test_generated_invariants():
     assert shapely.area(shapely.intersection(seen, free)).max() < 1e-6
     assert (shapely.area(seen) <= shapely.area(plain) + 1e-6).all()
     assert shapely.area(seen).sum() < shapely.area(plain).sum()
+
+
+def test_nearest_wall_wins_and_far_wall_is_hidden():
+    cam = shapely.Point(0, 0)
+    near, far = shapely.box(10, -2, 11, 2), shapely.box(30, -10, 31, 10)
+    plain = views_for([cam], [60])
+    both = occlude_views([cam], plain, np.array([near, far]))[0]
+    only_far = occlude_views([cam], plain, np.array([far]))[0]
+    assert not both.contains(shapely.Point(20, 0))  # behind the near wall
+    assert only_far.contains(shapely.Point(20, 0))
+    assert both.contains(shapely.Point(20, 5))  # beside the near wall's shadow
+    assert not both.contains(shapely.Point(40, 5))  # behind the far wall
+    assert both.area <= only_far.area
+
+
+def test_camera_on_a_corner_and_sector_behind_its_own_house():
+    house = shapely.box(0, 0, 10, 10)
+    cam = shapely.Point(10, 10)  # on the north-east corner, looking north-east
+    plain = views_for([cam], [25], [45], [90])
+    seen = occlude_views([cam], plain, np.array([house]))[0]
+    assert seen.equals(plain[0])
+    # the same camera looking south-west sees only what is not its own house... which
+    # it does not occlude: the rule is that a camera never blinds itself
+    back = views_for([cam], [25], [225], [90])
+    assert occlude_views([cam], back, np.array([house]))[0].equals(back[0])
+
+
+def test_shadow_polygons_are_valid_and_cast_away_from_the_eye():
+    eye = np.array([shapely.Point(0, 0)] * 3, dtype=object)
+    blds = np.array([shapely.box(5, -1, 6, 1), shapely.box(-6, -1, -5, 1),
+                     shapely.box(-1, 0.001, 1, 2)], dtype=object)  # eye 1 mm from a wall
+    shadows, pair = shadow_polygons(eye, blds, np.full(3, 100.0))
+    assert shapely.is_valid(shadows).all()
+    assert set(pair.tolist()) == {0, 1, 2}
+    for k, bld in enumerate(blds):
+        cast = shapely.union_all(shadows[pair == k])
+        assert cast.covers(bld.buffer(-1e-9))  # the footprint is in its own shadow
+        assert not cast.contains(shapely.Point(0, 0))
+        # nothing between the eye and the building is shadowed
+        near = shapely.get_coordinates(shapely.shortest_line(shapely.Point(0, 0), bld))[1]
+        assert not cast.contains(shapely.Point(near * 0.5))
+
+
+# ---------------------------------------------------------------------------- generated
+
+
+@st.composite
+def blocks(draw):
+    """Non-overlapping buildings on a 40 m lattice (rectangles, L shapes, courtyards)
+    and cameras: free-standing ones and some on a wall of a building."""
+    n = draw(st.integers(1, 9))
+    slots = draw(st.lists(st.integers(0, 24), min_size=n, max_size=n, unique=True))
+    buildings = []
+    for slot in slots:
+        cx, cy = 40.0 * (slot % 5), 40.0 * (slot // 5)
+        w = draw(st.floats(6.0, 30.0))
+        h = draw(st.floats(6.0, 30.0))
+        x0 = cx + draw(st.floats(0.0, 34.0 - w)) if w < 34 else cx
+        y0 = cy + draw(st.floats(0.0, 34.0 - h)) if h < 34 else cy
+        body = shapely.box(x0, y0, x0 + w, y0 + h)
+        shape = draw(st.sampled_from(["box", "L", "yard"]))
+        if shape == "L":
+            body = body.difference(shapely.box(x0 + w / 2, y0 + h / 2, x0 + w + 1, y0 + h + 1))
+        elif shape == "yard" and min(w, h) > 12:
+            body = body.difference(shapely.box(x0 + 3, y0 + 3, x0 + w - 3, y0 + h - 3))
+        angle = draw(st.floats(0.0, 90.0))
+        buildings.append(shapely.affinity.rotate(body, angle, origin=(cx + 17, cy + 17)))
+    buildings = np.array(buildings, dtype=object)
+    free = shapely.union_all(buildings)
+    cams, own = [], []
+    for _ in range(draw(st.integers(1, 6))):
+        if draw(st.booleans()):
+            k = draw(st.integers(0, len(buildings) - 1))
+            ring = shapely.get_exterior_ring(buildings[k])
+            cams.append(shapely.line_interpolate_point(ring, draw(st.floats(0.0, 1.0)),
+                                                       normalized=True))
+            own.append(k)
+        else:
+            p = shapely.Point(draw(st.floats(-20.0, 220.0)), draw(st.floats(-20.0, 220.0)))
+            if free.distance(p) < 0.05:
+                continue
+            cams.append(p)
+            own.append(-1)
+    if not cams:
+        cams, own = [shapely.Point(-30.0, -30.0)], [-1]
+    m = len(cams)
+    heading = np.array([draw(st.one_of(st.just(np.nan), st.floats(0.0, 359.9)))
+                        for _ in range(m)])
+    fov = np.array([360.0 if np.isnan(h) else draw(st.floats(10.0, 300.0)) for h in heading])
+    ranges = np.array([draw(st.floats(10.0, 90.0)) for _ in range(m)])
+    return np.array(cams, dtype=object), np.array(own), ranges, heading, fov, buildings
+
+
+@settings(**PROPERTY_SETTINGS)
+@given(blocks())
+def test_occlusion_invariants(case):
+    cams, own, ranges, heading, fov, buildings = case
+    plain = views_for(cams, ranges, heading, fov)
+    seen = occlude_views(cams, plain, buildings)
+    assert shapely.is_valid(seen).all()
+    # the occluded view lies inside the unoccluded one
+    assert (shapely.area(shapely.difference(seen, plain)) < 1e-6).all()
+    # no view enters a building other than its own camera's
+    inside = shapely.area(shapely.intersection(seen[:, None], buildings[None, :]))
+    mine = shapely.dwithin(cams[:, None], buildings[None, :], 0.01)
+    assert (inside[~mine] < 1e-6).all()
+    # a camera on a wall is not blinded by its own building: removing that building
+    # changes nothing, and with it alone the view is whole
+    for k in np.flatnonzero(own >= 0):
+        others = np.delete(buildings, own[k])
+        without = occlude_views(cams[k:k + 1], plain[k:k + 1], others)[0]
+        assert shapely.symmetric_difference(seen[k], without).area < 1e-6
+        alone = occlude_views(cams[k:k + 1], plain[k:k + 1], buildings[own[k]:own[k] + 1])[0]
+        assert shapely.symmetric_difference(alone, plain[k]).area < 1e-6
+
+
+@settings(**PROPERTY_SETTINGS)
+@given(blocks(), st.integers(0, 2**32 - 1))
+def test_visible_points_have_a_clear_line_of_sight(case, seed):
+    """Brute force: a point of the plain view is in the occluded view exactly when the
+    segment from the camera to it crosses no other camera's building."""
+    cams, own, ranges, heading, fov, buildings = case
+    plain = views_for(cams, ranges, heading, fov)
+    seen = occlude_views(cams, plain, buildings)
+    rng = np.random.default_rng(seed)
+    for k in range(len(cams)):
+        x0, y0, x1, y1 = plain[k].bounds
+        pts = shapely.points(rng.uniform([x0, y0], [x1, y1], size=(60, 2)))
+        pts = pts[shapely.contains(plain[k], pts)]
+        # stay clear of every edge: rounding decides there
+        edges = shapely.union_all([shapely.boundary(seen[k]), *shapely.boundary(buildings)])
+        pts = pts[shapely.distance(pts, edges) > 1e-3]
+        blockers = buildings[~shapely.dwithin(cams[k], buildings, 0.01)]
+        if len(pts) == 0:
+            continue
+        sight = shapely.linestrings(np.stack([np.tile(shapely.get_coordinates(cams[k]),
+                                                      (len(pts), 1)),
+                                              shapely.get_coordinates(pts)], axis=1))
+        blocked = (shapely.intersects(sight[:, None], blockers[None, :]).any(axis=1)
+                   if len(blockers) else np.zeros(len(pts), dtype=bool))
+        assert (shapely.contains(seen[k], pts) == ~blocked).all()
+
+
+def test_bow_tie_building_is_repaired_logged_and_occludes(two_cells):
+    x0, y0 = 470000.0, 2530000.0
+    bow_tie = shapely.Polygon([(x0 + 40, y0 + 40), (x0 + 60, y0 + 60), (x0 + 60, y0 + 40),
+                               (x0 + 40, y0 + 60), (x0 + 40, y0 + 40)])
+    assert not bow_tie.is_valid
+    buildings = gpd.GeoDataFrame({"building_id": [1]}, geometry=[bow_tie], crs=METRIC)
+    buildings.attrs.update(file="b.gpkg", layer="buildings")
+    cams = cameras_frame([{"camera_id": "w", "kind": "public1", "range_m": 45,
+                           "x": 20, "y": 50}])
+    messages = []
+    from lever_grid.core.progress import Progress
+
+    layers = analyse(two_cells, cams, buildings=buildings, min_blind_area=0.0,
+                     progress=Progress(log=messages.append))
+    assert any("buildings: repaired 1 invalid polygon(s) with make_valid" in m
+               and "Self-intersection" in m for m in messages), messages
+    repaired = shapely.make_valid(bow_tie)  # two triangles of 100 m² each
+    assert repaired.area == pytest.approx(200.0)
+    stats = layers["cell_stats"].set_index("cell_id")
+    assert stats.loc[1, "watch_m2"] == pytest.approx(10000 - 200, rel=1e-12)
+    view = layers["camera_views"].geometry.iloc[0]
+    assert not view.contains(shapely.Point(x0 + 62, y0 + 50))  # behind the west triangle
+    assert view.contains(shapely.Point(x0 + 35, y0 + 50))  # in front of it
+    assert view.intersection(repaired).area < 1e-6

@@ -13,6 +13,7 @@ from .base import ICON
 ALGORITHMS = (
     ("buildcells", "BuildCellsAlgorithm"),
     ("validatecells", "ValidateCellsAlgorithm"),
+    ("cameraviews", "CameraViewsAlgorithm"),
     ("analyse", "AnalyseAlgorithm"),
     ("incidentstats", "IncidentStatsAlgorithm"),
     ("exportbriefing", "ExportBriefingAlgorithm"),
