@@ -1,7 +1,8 @@
 """GeoJSON export (RFC 7946) with privacy by default.
 
 Every layer leaves as one FeatureCollection in WGS84 longitude/latitude, coordinates
-rounded to :data:`COORD_DECIMALS` decimal places (1e-7° ≈ 1.1 cm, so areas survive the round trip to 1e-4 even for slivers), snapped to that grid
+rounded to :data:`COORD_DECIMALS` decimal places (1e-7° ≈ 1.1 cm, so areas survive
+the round trip to 1e-4 even for slivers), snapped to that grid
 so that rings stay valid (re-validated after rounding), exterior rings counter-clockwise
 and holes clockwise, no ``crs`` member, a stable ``id`` per feature and only the
 properties named in :data:`GEOJSON_FIELDS`. ``briefing.geojson`` combines them.
