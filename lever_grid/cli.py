@@ -57,6 +57,8 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--kinds", help="camera kinds that count, e.g. public1,public2")
     a.add_argument("--watch", choices=("cells", "roads"), default="cells")
     a.add_argument("--min-blind-area", type=float, default=1.0, metavar="M2")
+    a.add_argument("--no-overlap", action="store_true", help="leave the overlap layer empty "
+                   "(same figures, much faster on city-scale data)")
     a.add_argument("--assume-crs", help="CRS for inputs without one: EPSG:NNNN or 'local'")
     a.add_argument("--out", required=True, help="output GeoPackage")
 
@@ -159,7 +161,8 @@ def _cmd_analyse(args, progress) -> int:
     period, compare = _periods(args)
     layers = analyse(cells, cameras, buildings=buildings, roads=roads, incidents=incidents,
                      period=period, compare=compare, kinds=args.kinds, watch=args.watch,
-                     min_blind_area=args.min_blind_area, progress=progress)
+                     min_blind_area=args.min_blind_area, overlap=not args.no_overlap,
+                     progress=progress)
     write_layers(args.out, layers)
     progress.info(f"wrote {args.out}")
     return EXIT_OK

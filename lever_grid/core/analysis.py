@@ -15,7 +15,7 @@ from .crs import metric_crs, to_metric
 from .errors import InputError
 from .progress import Progress
 
-__all__ = ["analyse", "camera_views", "metric_frame", "OUTPUT_LAYERS"]
+__all__ = ["analyse", "camera_views", "metric_frame", "output_tables", "OUTPUT_LAYERS"]
 
 OUTPUT_LAYERS = ("cells", "camera_views", "overlap", "blind_spots", "cell_stats", "office_stats")
 
@@ -196,7 +196,8 @@ def _analyse(cells, cameras, *, buildings, roads, incidents, period, compare, ki
         stats = incident_stats(m["incidents"], cell_geoms, cells["cell_id"].to_numpy(),
                                cells["police_office"].to_numpy(), period=period,
                                compare=compare, progress=progress.sub(0.85, 0.95))
-    layers = _tables(cells, view_cams, views, cov, stats, m["incidents"], roads is not None)
+    layers = output_tables(cells, view_cams, views, cov, stats, m["incidents"],
+                           roads is not None)
     out_crs = cells.crs
     for name, frame in layers.items():
         if isinstance(frame, gpd.GeoDataFrame):
@@ -207,7 +208,8 @@ def _analyse(cells, cameras, *, buildings, roads, incidents, period, compare, ki
     return layers
 
 
-def _tables(cells, view_cams, views, cov: Coverage, stats, incidents, have_roads: bool):
+def output_tables(cells, view_cams, views, cov: Coverage, stats, incidents, have_roads: bool):
+    """The contract's output layers from computed coverage and incident statistics."""
     n = len(cells)
     ids = cells["cell_id"].to_numpy()
     road_len = cov.road_length if have_roads else np.zeros(n)

@@ -168,3 +168,19 @@ def test_core_sources_never_import_qgis_or_qt():
             stripped = line.strip()
             assert not stripped.startswith(("import qgis", "from qgis", "import PyQt",
                                             "from PyQt")), f"{path}: {line}"
+
+
+def test_no_overlap_gives_the_same_figures(tmp_path):
+    from tests.conftest import SAMPLE
+
+    base = ["analyse", "--cells", f"{SAMPLE}|layername=cells", "--cameras",
+            f"{SAMPLE}|layername=cameras", "--buildings", f"{SAMPLE}|layername=buildings"]
+    full, fast = tmp_path / "full.gpkg", tmp_path / "fast.gpkg"
+    assert run_cli(*base, "--out", full).returncode == 0
+    assert run_cli(*base, "--no-overlap", "--out", fast).returncode == 0
+    a = pyogrio.read_dataframe(full, layer="cell_stats")
+    b = pyogrio.read_dataframe(fast, layer="cell_stats")
+    assert len(pyogrio.read_dataframe(fast, layer="overlap")) == 0
+    assert len(pyogrio.read_dataframe(full, layer="overlap")) > 14
+    for col in ("covered_m2", "blind_m2", "cameras"):
+        assert np.allclose(a[col], b[col], rtol=1e-9), col

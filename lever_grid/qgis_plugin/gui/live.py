@@ -215,7 +215,7 @@ class LiveCoverage:
             stats = incident_stats(incidents, geoms, cells["cell_id"].to_numpy(), None,
                                    period=current, compare=previous)
         # the same output tables as the full analysis
-        layers = core_analysis._tables(cells, cams, views, cov, stats, incidents,
+        layers = core_analysis.output_tables(cells, cams, views, cov, stats, incidents,
                                        self.roads is not None)
         for name, frame in layers.items():
             if hasattr(frame, "set_crs"):
