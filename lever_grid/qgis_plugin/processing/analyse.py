@@ -12,7 +12,6 @@ from qgis.core import (
     QgsProcessingParameterString,
 )
 
-from ...core.cameras import KINDS
 from ...core.errors import InputError
 from ..convert import raise_processing
 from .base import LeverGridAlgorithm, load_outputs
@@ -54,9 +53,7 @@ class AnalyseAlgorithm(LeverGridAlgorithm):
         p(QgsProcessingParameterString("COMPARE", self.tr("Previous period (START/END)"),
                                        optional=True),
           "Default: the current period one year earlier.")
-        p(QgsProcessingParameterEnum("KINDS", self.tr("Camera kinds that count"),
-                                     options=list(KINDS), allowMultiple=True, optional=True),
-          "Leave empty for all kinds; e.g. only public1 and public2 for public cameras.")
+        self.add_kinds_param()
         p(QgsProcessingParameterEnum("WATCH", self.tr("Area to watch"), options=list(WATCH),
                                      defaultValue=0),
           "cells: the cell minus buildings; roads: the road corridor inside the cell.")
@@ -73,9 +70,7 @@ class AnalyseAlgorithm(LeverGridAlgorithm):
         from ...core.analysis import analyse
 
         progress = self.progress(feedback)
-        chosen = parameters.get("KINDS")
-        kinds = ([KINDS[i] for i in self.parameterAsEnums(parameters, "KINDS", context)]
-                 if chosen not in (None, "", []) else None)
+        kinds = self.kinds(parameters, context)
         out = self.parameterAsFileOutput(parameters, "OUTPUT", context)
         try:
             incidents = self.source_gdf(parameters, "INCIDENTS", context, "incidents")

@@ -72,6 +72,25 @@ class LeverGridAlgorithm(QgsProcessingAlgorithm):
         name = value if isinstance(value, str) else getattr(value, "name", lambda: role)()
         return source_to_gdf(source, str(name), role)
 
+    def add_kinds_param(self) -> None:
+        """KINDS: which camera classes count (several; empty = all)."""
+        from qgis.core import QgsProcessingParameterEnum
+
+        from ...core.cameras import KINDS
+
+        self.add_param(QgsProcessingParameterEnum(
+            "KINDS", self.tr("Camera kinds that count"), options=list(KINDS),
+            allowMultiple=True, optional=True),
+            "Leave empty for all kinds; e.g. only public1 and public2 for public cameras.")
+
+    def kinds(self, parameters, context) -> list[str] | None:
+        """The chosen camera kinds, ``None`` for all."""
+        from ...core.cameras import KINDS
+
+        if parameters.get("KINDS") in (None, "", []):
+            return None
+        return [KINDS[i] for i in self.parameterAsEnums(parameters, "KINDS", context)]
+
     def period(self, parameters, key: str, context):
         """A START/END string parameter parsed by the core (``None`` when empty)."""
         text = self.parameterAsString(parameters, key, context).strip()

@@ -5,12 +5,10 @@ from __future__ import annotations
 from qgis.core import (
     QgsProcessing,
     QgsProcessingOutputVectorLayer,
-    QgsProcessingParameterEnum,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterFileDestination,
 )
 
-from ...core.cameras import KINDS
 from ...core.errors import InputError
 from ..convert import raise_processing
 from .base import LeverGridAlgorithm, load_outputs
@@ -40,9 +38,7 @@ class CameraViewsAlgorithm(LeverGridAlgorithm):
                                               optional=True),
           "Building footprints: a view stops at the first wall. A camera on a wall or "
           "inside a building is not blinded by that building.")
-        p(QgsProcessingParameterEnum("KINDS", self.tr("Camera kinds that count"),
-                                     options=list(KINDS), allowMultiple=True, optional=True),
-          "Leave empty for all kinds; e.g. only public1 and public2 for public cameras.")
+        self.add_kinds_param()
         p(QgsProcessingParameterFileDestination("OUTPUT", self.tr("Output GeoPackage"),
                                                 "GeoPackage (*.gpkg)"),
           "The GeoPackage that receives every output layer.")
@@ -51,12 +47,9 @@ class CameraViewsAlgorithm(LeverGridAlgorithm):
 
     def processAlgorithm(self, parameters, context, feedback):
         from ...core.analysis import camera_views
-        from ...core.io import write_layers
 
         progress = self.progress(feedback)
-        chosen = parameters.get("KINDS")
-        kinds = ([KINDS[i] for i in self.parameterAsEnums(parameters, "KINDS", context)]
-                 if chosen not in (None, "", []) else None)
+        kinds = self.kinds(parameters, context)
         out = self.parameterAsFileOutput(parameters, "OUTPUT", context)
         try:
             views = camera_views(
@@ -66,5 +59,5 @@ class CameraViewsAlgorithm(LeverGridAlgorithm):
             )
         except InputError as err:
             raise_processing(err)
-        write_layers(out, {"camera_views": views})
+        self.write_gpkg(out, {"camera_views": views}, parameters)
         return load_outputs(out, LAYER_OUTPUTS, context)
