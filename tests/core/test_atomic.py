@@ -59,6 +59,14 @@ def _parts(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if ".part" in p.name)
 
 
+def _size(path: str) -> int:
+    """Size of a file that may be renamed away at any moment (0 when gone)."""
+    try:
+        return os.path.getsize(path)
+    except FileNotFoundError:
+        return 0
+
+
 def _kill_while_writing(args: list[str], out: Path, timeout: float = 120.0) -> int:
     """Start the CLI, SIGKILL it once its temporary GeoPackage holds data; its size then."""
     proc = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.DEVNULL,
@@ -68,7 +76,7 @@ def _kill_while_writing(args: list[str], out: Path, timeout: float = 120.0) -> i
     try:
         while time.monotonic() < deadline:
             parts = glob.glob(pattern)
-            size = max((os.path.getsize(p) for p in parts if os.path.exists(p)), default=0)
+            size = max((_size(p) for p in parts), default=0)
             if size > 64 * 1024:  # header and at least one table written: mid-write
                 proc.send_signal(signal.SIGKILL)
                 proc.wait()
