@@ -16,6 +16,7 @@ __all__ = [
     "polygonal",
     "clean_polygons",
     "road_pieces",
+    "expand_pairs",
     "snap_grid",
     "worker_threads",
     "balanced_chunks",
@@ -252,3 +253,18 @@ def road_pieces(cells: np.ndarray, roads: np.ndarray):
     piece_i, cell_i = shapely.STRtree(cells).query(mid, predicate="dwithin", distance=1e-6)
     share = np.bincount(piece_i, minlength=len(pieces))
     return pieces[piece_i], cell_i, 1.0 / share[piece_i]
+
+
+def expand_pairs(keys: np.ndarray, values: np.ndarray,
+                 queries: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each query k, every ``values[j]`` whose ``keys[j] == queries[k]``.
+
+    Returns ``(k, value)`` arrays (a vectorised one-to-many join without a Python loop).
+    """
+    order = np.argsort(keys, kind="stable")
+    keys, values = np.asarray(keys)[order], np.asarray(values)[order]
+    start = np.searchsorted(keys, queries, "left")
+    n = np.searchsorted(keys, queries, "right") - start
+    k = np.repeat(np.arange(len(queries)), n)
+    pos = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n) + np.repeat(start, n)
+    return k, values[pos]

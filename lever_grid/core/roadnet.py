@@ -30,7 +30,7 @@ from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
-from .geometry import group_union
+from .geometry import expand_pairs, group_union
 from .progress import Progress
 
 __all__ = ["Faces", "repair_roads", "build_faces"]
@@ -189,7 +189,7 @@ def _snap_to_roads(lines: np.ndarray, ends: np.ndarray, labels: np.ndarray,
         # (an overshoot): noding and trimming handle it
         member = np.flatnonzero(np.isin(labels, c_i))
         pair_c = labels[member]
-        m_c, m_end = _expand(pair_c, member, c_i, l_i)
+        m_c, m_end = expand_pairs(pair_c, member, c_i)
         near_end = shapely.intersection(lines[m_end // 2],
                                         shapely.buffer(points[c_i[m_c]], snap, quad_segs=4))
         crossing = shapely.intersects(near_end, lines[l_i[m_c]])
@@ -219,19 +219,6 @@ def _insert_vertices(lines: np.ndarray, points_xy: np.ndarray, line_i: np.ndarra
     lines = lines.copy()
     lines[uniq] = shapely.snap(lines[uniq], multi, ON_LINE * 1000)
     return lines
-
-
-def _expand(pair_c: np.ndarray, line_of: np.ndarray, c_i: np.ndarray,
-            l_i: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """For candidate k = (cluster c_i[k], road l_i[k]): every (k, member of c_i[k])."""
-    order = np.argsort(pair_c, kind="stable")
-    pair_c, line_of = pair_c[order], line_of[order]
-    start = np.searchsorted(pair_c, c_i, "left")
-    stop = np.searchsorted(pair_c, c_i, "right")
-    n = stop - start
-    cand = np.repeat(np.arange(len(c_i)), n)
-    pos = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n) + np.repeat(start, n)
-    return cand, line_of[pos]
 
 
 def _node(lines: np.ndarray) -> np.ndarray:

@@ -31,7 +31,7 @@ import shapely
 
 from .crs import check_coordinates, metric_crs, to_metric
 from .errors import InputError
-from .geometry import clean_polygons, polygonal
+from .geometry import clean_polygons, expand_pairs, polygonal
 from .progress import Progress
 
 __all__ = ["PROBLEMS", "validate_cells", "MIN_AREA", "SLIVER_PP", "SLIVER_AREA",
@@ -344,14 +344,7 @@ def _cut_across(network, points: np.ndarray, geoms: np.ndarray,
     order = np.lexsort((c_i, q_i))
     q_i, c_i = q_i[order], c_i[order]
     # every (point, cell) pair against every probe of that point
-    order = np.argsort(pt_i, kind="stable")
-    pt_sorted, probe_sorted = pt_i[order], probe[order]
-    lo = np.searchsorted(pt_sorted, q_i, "left")
-    hi = np.searchsorted(pt_sorted, q_i, "right")
-    n = hi - lo
-    pair = np.repeat(np.arange(len(q_i)), n)
-    pos = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n) + np.repeat(lo, n)
-    pr = probe_sorted[pos]
+    pair, pr = expand_pairs(pt_i, probe, q_i)
     cell = c_i[pair]
     clear = shapely.distance(pr, rings[cell]) > JUNCTION_TOL
     inside = shapely.contains(geoms[cell], pr)

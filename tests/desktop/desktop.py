@@ -61,25 +61,7 @@ def xvfb(display: int = 97):
 
 def run_desktop(job: dict, base: Path, timeout: float = 240) -> dict:
     """Start ``qgis`` with the job script; return the JSON the script wrote."""
-    job_file = base / "job.json"
-    job.setdefault("result", str(base / "result.json"))
-    job_file.write_text(json.dumps(job), encoding="utf-8")
-    script = Path(__file__).with_name("inside_qgis.py")
-    with xvfb() as display:
-        env = qgis_env(DISPLAY=display, LEVER_GRID_JOB=str(job_file))
-        proc = subprocess.run(
-            ["qgis", "--profiles-path", str(base), "--nologo", "--noversioncheck",
-             "--code",
-             str(script)],
-            env=env, capture_output=True, text=True, timeout=timeout)
-    result_path = Path(job["result"])
-    if not result_path.exists():
-        raise AssertionError(f"QGIS wrote no result (rc {proc.returncode}):\n"
-                             f"{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
-    result = json.loads(result_path.read_text(encoding="utf-8"))
-    result["returncode"] = proc.returncode
-    result["stderr"] = proc.stderr[-5000:]
-    return result
+    return run_desktop_script(Path(__file__).with_name("inside_qgis.py"), job, base, timeout)
 
 
 def qgis_process(*args: str, base: Path, timeout: float = 240) -> subprocess.CompletedProcess:
@@ -90,7 +72,10 @@ def qgis_process(*args: str, base: Path, timeout: float = 240) -> subprocess.Com
 
 
 def run_desktop_script(script: Path, job: dict, base: Path, timeout: float = 240) -> dict:
-    """Like :func:`run_desktop`, with another in-QGIS script (same job/result protocol)."""
+    """Start ``qgis`` running ``script`` under Xvfb; return the JSON the script wrote.
+
+    The job goes to ``base/job.json`` (LEVER_GRID_JOB); the script writes ``job["result"]``.
+    """
     job_file = base / "job.json"
     job.setdefault("result", str(base / "result.json"))
     job_file.write_text(json.dumps(job), encoding="utf-8")
