@@ -89,8 +89,8 @@ def run_case(case: str) -> dict:
     """Build the case's cells in this process and return the figures."""
     import geopandas as gpd
 
-    from lever_grid.core.cells import build_cells, polsby_popper
-    from lever_grid.core.roadnet import build_faces, repair_roads
+    from lever_grid.core.grid.partition import build_cells, polsby_popper
+    from lever_grid.core.grid.roadnet import build_faces, repair_roads
 
     side, spacing, n_cells, _ = CASES[case]
     roads = make_roads(side, spacing)

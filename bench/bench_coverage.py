@@ -170,7 +170,7 @@ def make_data(scale: str, seed: int = 0) -> dict[str, gpd.GeoDataFrame]:
 
 def filled_cameras(cameras: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Online cameras with range_m and fov_deg filled from the documented defaults."""
-    from lever_grid.core.cameras import DEFAULT_RANGE_M, DEFAULT_SECTOR_FOV
+    from lever_grid.core.inputs.cameras import DEFAULT_RANGE_M, DEFAULT_SECTOR_FOV
 
     cams = cameras[cameras["status"] != "offline"].copy()
     cams["range_m"] = cams["range_m"].fillna(cams["kind"].map(DEFAULT_RANGE_M))
@@ -181,7 +181,7 @@ def filled_cameras(cameras: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 def ours(data: dict, buildings: bool = False, overlap: bool = True) -> np.ndarray:
     """Blind area per cell by ``analyse`` (in memory, everything it computes)."""
-    from lever_grid.core.analysis import analyse
+    from lever_grid.core.pipeline import analyse
     from lever_grid.core.progress import Progress
 
     layers = analyse(data["cells"], data["cameras"], incidents=data["incidents"],
@@ -192,7 +192,7 @@ def ours(data: dict, buildings: bool = False, overlap: bool = True) -> np.ndarra
 
 def naive_blind(data: dict) -> np.ndarray:
     """The straightforward geopandas chain: views → union_all → difference per cell."""
-    from lever_grid.core.cameras import view_polygons
+    from lever_grid.core.coverage.views import view_polygons
 
     cams = filled_cameras(data["cameras"])
     views = view_polygons(cams.geometry.to_numpy(), cams["range_m"].to_numpy(),
@@ -258,7 +258,8 @@ CASES = ("ours", "ours-noov", "ours+bld", "naive", "qgis")
 
 def run_case(case: str, scale: str, repeat: int) -> dict:
     """Run one case ``repeat`` times in this process; best time, blind areas, peak RSS."""
-    from lever_grid.core import analysis, incidents  # noqa: F401 - imported before timing
+    from lever_grid.core import pipeline  # noqa: F401 - imported before timing
+    from lever_grid.core.stats import incidents  # noqa: F401
 
     data = make_data(scale)
     if case == "qgis":

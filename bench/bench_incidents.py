@@ -24,7 +24,7 @@ import shapely
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from lever_grid.core.incidents import assign_cells, incident_stats  # noqa: E402
+from lever_grid.core.stats.incidents import assign_cells, incident_stats  # noqa: E402
 
 __all__ = ["make_data", "naive_chain", "main"]
 

@@ -142,7 +142,7 @@ def _incident_options(p: argparse.ArgumentParser) -> None:
 
 
 def _read(path: str | None, role: str, args, geometry=None):
-    from .core.io import read_layer
+    from .core.inputs.layers import read_layer
 
     if path is None:
         return None
@@ -150,8 +150,9 @@ def _read(path: str | None, role: str, args, geometry=None):
 
 
 def _cmd_analyse(args, progress) -> int:
-    from .core.analysis import analyse
-    from .core.io import LINES, POINTS, POLYGONS, write_layers
+    from .core.fs import write_layers
+    from .core.inputs.layers import LINES, POINTS, POLYGONS
+    from .core.pipeline import analyse
 
     cells = _read(args.cells, "cells", args, POLYGONS)
     cameras = _read(args.cameras, "cameras", args, POINTS)
@@ -169,8 +170,9 @@ def _cmd_analyse(args, progress) -> int:
 
 
 def _cmd_cells(args, progress) -> int:
-    from .core.cells import build_cells
-    from .core.io import LINES, POLYGONS, write_layers
+    from .core.fs import write_layers
+    from .core.grid.partition import build_cells
+    from .core.inputs.layers import LINES, POLYGONS
 
     cells, report = build_cells(
         _read(args.roads, "roads", args, LINES), args.count,
@@ -186,8 +188,9 @@ def _cmd_cells(args, progress) -> int:
 
 
 def _cmd_validate(args, progress) -> int:
-    from .core.io import LINES, POLYGONS, write_layers
-    from .core.validate import validate_cells
+    from .core.fs import write_layers
+    from .core.grid.validate import validate_cells
+    from .core.inputs.layers import LINES, POLYGONS
 
     problems, summary = validate_cells(
         _read(args.cells, "cells", args, POLYGONS),
@@ -202,8 +205,9 @@ def _cmd_validate(args, progress) -> int:
 
 
 def _cmd_incidents(args, progress) -> int:
-    from .core.incident_report import incident_layers
-    from .core.io import POLYGONS, write_layers
+    from .core.fs import write_layers
+    from .core.inputs.layers import POLYGONS
+    from .core.pipeline import incident_layers
 
     cells = _read(args.cells, "cells", args, POLYGONS)
     period, compare = _periods(args)
@@ -221,7 +225,7 @@ def _cmd_incidents(args, progress) -> int:
 def _incidents(args, progress):
     if not args.incidents:
         return None
-    from .core.incidents import read_incidents
+    from .core.inputs.incidents import read_incidents
 
     return read_incidents(args.incidents, assume_crs=args.assume_crs,
                           crs=getattr(args, "crs", None), coords=getattr(args, "coords", None),
@@ -232,7 +236,7 @@ def _incidents(args, progress):
 def _periods(args):
     if not (args.period or args.compare):
         return None, None
-    from .core.incidents import parse_period
+    from .core.stats.periods import parse_period
 
     period = parse_period(args.period, option="--period") if args.period else None
     compare = parse_period(args.compare, option="--compare") if args.compare else None
@@ -243,7 +247,7 @@ def _read_outputs(path: str) -> dict:
     import pyogrio
 
     from .core.errors import InputError
-    from .core.io import list_layers
+    from .core.inputs.layers import list_layers
 
     if not Path(path).exists():
         raise InputError("file not found", file=path)
@@ -259,15 +263,16 @@ def _read_outputs(path: str) -> dict:
 
 
 def _cmd_export(args, progress) -> int:
+    from .core.briefing.geojson import export_briefing
     from .core.errors import InputError
-    from .core.export import export_briefing
 
     if not 1 <= args.decimals <= 10:
         raise InputError(f"--decimals must be 1 to 10, not {args.decimals}")
     layers = _read_outputs(args.gpkg)
     source, period = None, None
     if args.incidents == "points":
-        from .core.incidents import parse_period, read_incidents
+        from .core.inputs.incidents import read_incidents
+        from .core.stats.periods import parse_period
 
         spec = args.source_incidents
         if spec is None and "incidents" in layers:
@@ -288,9 +293,9 @@ def _cmd_export(args, progress) -> int:
 
 
 def _cmd_map(args, progress) -> int:
+    from .core.briefing.mapping import render_map
     from .core.errors import InputError
-    from .core.io import LINES, POINTS
-    from .core.mapping import render_map
+    from .core.inputs.layers import LINES, POINTS
 
     if not (args.png or args.pdf):
         raise InputError("map needs --png FILE and/or --pdf FILE")
@@ -333,7 +338,7 @@ def main(argv: list[str] | None = None) -> int:
         """Refuse, before any work, an output that is a folder or one of the inputs."""
         import os
 
-        from .core.io import LayerSpec
+        from .core.inputs.layers import LayerSpec
 
         out = getattr(args, "out", None)
         if out is None or args.command == "demo":

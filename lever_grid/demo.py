@@ -27,12 +27,13 @@ def sample_path() -> Path:
 def run_demo(out: Path, progress: Progress | None = None) -> dict:
     """Build 14 cells from the sample's 58 roads, analyse them, and write analysis.gpkg,
     geojson/ and map.png (+ map.pdf) to ``out``."""
-    from .core.analysis import analyse
-    from .core.cells import build_cells
-    from .core.export import export_briefing
-    from .core.incidents import read_incidents
-    from .core.io import LINES, POINTS, POLYGONS, read_layer, write_layers
-    from .core.mapping import render_map
+    from .core.briefing.geojson import export_briefing
+    from .core.briefing.mapping import render_map
+    from .core.fs import write_layers
+    from .core.grid.partition import build_cells
+    from .core.inputs.incidents import read_incidents
+    from .core.inputs.layers import LINES, POINTS, POLYGONS, read_layer
+    from .core.pipeline import analyse
 
     progress = progress or Progress()
     sample = str(sample_path())
@@ -89,7 +90,7 @@ def summary_table(layers: dict) -> str:
         rows.append(f"{r.cell_id!s:>4} {r.area_m2:>10.0f} {r.covered_share:>8.1%} "
                     f"{r.blind_m2:>10.0f} {r.cameras:>5d} {r.incidents_previous:>5d} "
                     f"{r.incidents_current:>5d} {change:>9} {r.incidents_in_blind:>8d}")
-    from .core.incidents import change_pct
+    from .core.stats.periods import change_pct
 
     prev, cur = int(stats.incidents_previous.sum()), int(stats.incidents_current.sum())
     rows.append("-" * len(head))

@@ -442,8 +442,8 @@ def qgis_cases() -> list[Case]:
 @functools.lru_cache(maxsize=4)
 def good_stats(corpus: str) -> dict[str, np.ndarray]:
     """cell_stats of the good village (cells + cameras) computed in process, by cell_id."""
-    from lever_grid.core.analysis import analyse as run
-    from lever_grid.core.io import POINTS, POLYGONS, read_layer
+    from lever_grid.core.inputs.layers import POINTS, POLYGONS, read_layer
+    from lever_grid.core.pipeline import analyse as run
 
     cells = read_layer(f"{corpus}/{G_CELLS}", "cells", geometry=POLYGONS)
     cams = read_layer(f"{corpus}/{G_CAMERAS}", "cameras", geometry=POINTS)

@@ -63,7 +63,7 @@ def circle_cameras_gpkg(path: Path) -> Path:
     This is the input on which QGIS's native buffer → dissolve → difference chain must
     reproduce our blind areas exactly (offline cameras are left out, ranges explicit).
     """
-    from lever_grid.core.cameras import DEFAULT_RANGE_M, KIND_ALIASES
+    from lever_grid.core.inputs.cameras import DEFAULT_RANGE_M, KIND_ALIASES
 
     cams = gpd.read_file(SAMPLE, layer="cameras")
     cams = cams[cams["status"].fillna("online") != "offline"].copy()

@@ -8,10 +8,12 @@ from pyproj import CRS
 
 from .errors import InputError
 
-__all__ = ["metric_crs", "to_metric", "check_coordinates", "LOCAL", "MAX_PROJECTED"]
+__all__ = ["LOCAL", "metric_crs", "to_metric", "MAX_PROJECTED", "check_coordinates", "defined_crs"]
+
 
 #: Marker for a site plan in metres with no geodetic CRS (``--assume-crs local``).
 LOCAL = "local"
+
 
 _CGCS2000_GEOG = {4490, 4610}
 
@@ -119,3 +121,15 @@ def check_coordinates(gdf: gpd.GeoDataFrame, *, file: str | None, layer: str | N
             f" but the CRS is {unit}; give the layer its geographic CRS",
             file=file, layer=layer, field="geometry",
         )
+
+
+def defined_crs(crs: object) -> CRS | None:
+    """``crs`` as a pyproj CRS, or ``None`` when absent or GDAL's "Undefined ... SRS".
+
+    A GeoPackage written without CRS (a local site plan) reads back with GDAL's
+    *Undefined geographic SRS*, which is not longitude/latitude.
+    """
+    if crs is None:
+        return None
+    crs = CRS.from_user_input(crs)
+    return None if crs.name.lower().startswith("undefined") else crs

@@ -11,22 +11,17 @@ import numpy as np
 import shapely
 
 __all__ = [
-    "group_union",
-    "group_faces",
-    "polygonal",
-    "clean_polygons",
-    "road_pieces",
+    "group_union", "group_faces", "snap_grid", "worker_threads", "balanced_chunks", "map_threads",
+    "private_copies", "interior_points", "polygonal", "clean_polygons", "road_pieces",
     "expand_pairs",
-    "snap_grid",
-    "worker_threads",
-    "balanced_chunks",
-    "map_threads",
-    "private_copies",
-    "interior_points",
 ]
 
+
 T = TypeVar("T")
+
+
 R = TypeVar("R")
+
 
 #: Environment variable that sets how many threads the heavy geometry steps use
 #: (default: the number of CPUs, at most 4; ``1`` runs everything in the calling thread).

@@ -6,10 +6,15 @@ from collections.abc import Callable
 
 from .errors import Cancelled
 
-__all__ = ["Progress", "Cancelled", "Log"]
+__all__ = ["Log", "Progress"]
+
 
 ProgressFn = Callable[[float], None]
+
+
 CancelFn = Callable[[], bool]
+
+
 Log = Callable[[str], None]
 
 

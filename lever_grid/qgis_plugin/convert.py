@@ -55,7 +55,7 @@ def source_to_gdf(source: QgsFeatureSource, name: str, role: str) -> gpd.GeoData
     Bad input raises :class:`QgsProcessingException` with the one-line message.
     """
     from ..core.errors import InputError
-    from ..core.io import check_layer
+    from ..core.inputs.layers import check_layer
 
     try:
         file, layer = _where(source, name)
@@ -88,7 +88,7 @@ def source_to_gdf(source: QgsFeatureSource, name: str, role: str) -> gpd.GeoData
 
 def _where(source: QgsFeatureSource, name: str) -> tuple[str, str]:
     """(file, layer) for messages: the path and layer name when ``name`` is a path."""
-    from ..core.io import LayerSpec, choose_layer
+    from ..core.inputs.layers import LayerSpec, choose_layer
 
     spec = LayerSpec.parse(name)
     if spec.path and os.path.exists(spec.path):
@@ -110,7 +110,7 @@ def _redecode(frame: pd.DataFrame, file: str, layer: str) -> pd.DataFrame:
                                                      and "\ufffd" in v).any()]
     if not text:
         return frame
-    from ..core.io import read_attributes
+    from ..core.inputs.layers import read_attributes
 
     try:
         table = read_attributes(file, layer)

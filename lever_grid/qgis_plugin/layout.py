@@ -44,9 +44,9 @@ from qgis.core import (
 from qgis.PyQt.QtCore import Qt
 from qgis.PyQt.QtGui import QColor, QFont, QFontDatabase
 
-from ..core.cameras import KINDS
-from ..core.export import atomic_path
-from ..core.mapping import BLIND_RED, CJK_FAMILIES, KIND_COLOURS, KIND_NAMES, PAGE
+from ..core.briefing.mapping import BLIND_RED, CJK_FAMILIES, KIND_COLOURS, KIND_NAMES, PAGE
+from ..core.fs import atomic_path
+from ..core.inputs.cameras import KINDS
 
 __all__ = ["qt_cjk_font", "load_map_layers", "briefing_layout", "export_layout"]
 

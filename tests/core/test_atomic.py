@@ -22,7 +22,7 @@ import pyogrio
 import pytest
 import shapely
 
-from lever_grid.core import io
+from lever_grid.core import fs as io
 from lever_grid.core.errors import InputError
 from tests.bad_cases import CORPUS
 from tests.conftest import METRIC, ROOT
@@ -185,7 +185,7 @@ def test_output_that_is_a_folder_is_refused(tmp_path):
 
 
 def test_geojson_export_is_atomic(tmp_path):
-    from lever_grid.core.export import write_geojson
+    from lever_grid.core.briefing.geojson import write_geojson
 
     path = tmp_path / "cells.geojson"
     write_geojson({"type": "FeatureCollection", "features": []}, path)

@@ -12,9 +12,9 @@ import pytest
 import shapely
 from shapely import LineString
 
-from lever_grid.core.cells import build_cells, partition_faces, polsby_popper
 from lever_grid.core.errors import InputError
-from lever_grid.core.roadnet import build_faces, repair_roads
+from lever_grid.core.grid.partition import build_cells, partition_faces, polsby_popper
+from lever_grid.core.grid.roadnet import build_faces, repair_roads
 from tests.conftest import METRIC, ROOT, SAMPLE
 from tests.core.test_roadnet import X0, Y0, grid_roads
 

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from pyproj import Transformer
 
-from lever_grid.core import chinacoords as cc
 from lever_grid.core.errors import InputError
+from lever_grid.core.inputs import chinacoords as cc
 from lever_grid.core.progress import Progress
 
 TO_4547 = Transformer.from_crs(4326, 4547, always_xy=True)

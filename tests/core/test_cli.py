@@ -15,7 +15,7 @@ import pyogrio
 import pytest
 import shapely
 
-from lever_grid.core.cameras import sector_segments
+from lever_grid.core.coverage.views import sector_segments
 from tests.conftest import METRIC, ROOT, cameras_frame
 
 
@@ -145,7 +145,7 @@ def test_core_and_cli_work_without_qgis_and_qt(inputs, tmp_path):
     (tmp_path / "sitecustomize.py").write_text(BLOCK_QT)
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(tmp_path), str(ROOT)]))
     probe = subprocess.run(
-        [sys.executable, "-c", "import lever_grid.core, lever_grid.core.analysis, "
+        [sys.executable, "-c", "import lever_grid.core, lever_grid.core.pipeline, "
          "lever_grid.cli\ntry:\n import qgis\nexcept ImportError:\n print('blocked')"],
         capture_output=True, text=True, env=env, cwd=tmp_path)
     assert probe.returncode == 0, probe.stderr
@@ -155,8 +155,8 @@ def test_core_and_cli_work_without_qgis_and_qt(inputs, tmp_path):
     assert res.returncode == 0, res.stderr
     assert "blind_spots" in pyogrio.list_layers(out)[:, 0]
     modules = subprocess.run(
-        [sys.executable, "-c", "import sys, lever_grid.cli, lever_grid.core.analysis, "
-         "lever_grid.core.export, lever_grid.core.mapping\n"
+        [sys.executable, "-c", "import sys, lever_grid.cli, lever_grid.core.pipeline, "
+         "lever_grid.core.briefing.geojson, lever_grid.core.briefing.mapping\n"
          "print(sorted(m for m in sys.modules if m.split('.')[0] in ('qgis','PyQt5')))"],
         capture_output=True, text=True, env=env, cwd=tmp_path)
     assert modules.stdout.strip() == "[]"

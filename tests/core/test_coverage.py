@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 import shapely
 
-from lever_grid.core.analysis import analyse
-from lever_grid.core.cameras import QUAD_SEGS, sector_segments, view_polygons
+from lever_grid.core.coverage.views import QUAD_SEGS, sector_segments, view_polygons
 from lever_grid.core.errors import InputError
+from lever_grid.core.pipeline import analyse
 from tests.conftest import METRIC, cameras_frame
 
 X0, Y0 = 470000.0, 2530000.0

@@ -24,17 +24,16 @@ import pyogrio
 import pytest
 import shapely
 
-from lever_grid.core.errors import InputError
-from lever_grid.core.export import (
-    AGGREGATE_FIELDS,
+from lever_grid.core.briefing.geojson import (
     GEOJSON_FIELDS,
-    MASK_FIELD,
     export_briefing,
     export_geojson_dir,
     round_geometries,
     to_feature_collection,
     write_geojson,
 )
+from lever_grid.core.briefing.privacy import AGGREGATE_FIELDS, MASK_FIELD
+from lever_grid.core.errors import InputError
 from tests.conftest import METRIC, ROOT, SAMPLE
 
 POLYGON_LAYERS = ("cells", "cell_stats", "blind_spots", "overlap", "camera_views")
@@ -248,9 +247,9 @@ def find_secrets(paths: list[Path], needles: list[str]) -> list[tuple[str, str]]
 
 @functools.lru_cache(maxsize=1)
 def _analysis() -> dict:
-    from lever_grid.core.analysis import analyse
-    from lever_grid.core.incidents import read_incidents
-    from lever_grid.core.io import LINES, POINTS, POLYGONS, read_layer
+    from lever_grid.core.inputs.incidents import read_incidents
+    from lever_grid.core.inputs.layers import LINES, POINTS, POLYGONS, read_layer
+    from lever_grid.core.pipeline import analyse
 
     def layer(name, geom):
         return read_layer(f"{SAMPLE}|layername={name}", name, geometry=geom)
@@ -269,7 +268,7 @@ def sample_layers() -> dict:
 
 def write_sample_gpkg(path: Path) -> Path:
     """The sample's analysis GeoPackage (layers of ``sample_layers``) at ``path``."""
-    from lever_grid.core.io import write_layers
+    from lever_grid.core.fs import write_layers
 
     return write_layers(path, sample_layers())
 
@@ -626,8 +625,9 @@ def test_points_need_a_source(analysis_gpkg, tmp_path):
 
 
 def test_points_period_filter(tmp_path):
-    from lever_grid.core.export import incident_points
-    from lever_grid.core.incidents import parse_period, read_incidents
+    from lever_grid.core.briefing.privacy import incident_points
+    from lever_grid.core.inputs.incidents import read_incidents
+    from lever_grid.core.stats.periods import parse_period
 
     inc = read_incidents(f"{SAMPLE}|layername=incidents")
     pts = incident_points(inc, period=parse_period("2025-01-01/2025-05-31"))
@@ -641,7 +641,7 @@ def test_local_site_plan_is_refused_not_garbled(tmp_path):
     """An analysis of a local plan (--assume-crs local) reads back from the GeoPackage with
     GDAL's "Undefined geographic SRS": export must refuse it (exit 2, nothing written)
     instead of writing metres as longitudes."""
-    from lever_grid.core.io import write_layers
+    from lever_grid.core.fs import write_layers
 
     local = {k: v.set_crs(None, allow_override=True) if getattr(v, "crs", None) else v
              for k, v in sample_layers().items()}

@@ -19,19 +19,12 @@ import pytest
 import shapely
 from pyproj import Transformer
 
-from lever_grid.core.chinacoords import wgs84_to_gcj02
 from lever_grid.core.errors import InputError
-from lever_grid.core.incidents import (
-    IncidentStats,
-    assign_cells,
-    change_pct,
-    default_periods,
-    incident_stats,
-    parse_dates,
-    parse_period,
-    read_incidents,
-)
+from lever_grid.core.inputs.chinacoords import wgs84_to_gcj02
+from lever_grid.core.inputs.incidents import parse_dates, read_incidents
 from lever_grid.core.progress import Progress
+from lever_grid.core.stats.incidents import IncidentStats, assign_cells, incident_stats
+from lever_grid.core.stats.periods import change_pct, default_periods, parse_period
 
 TS = pd.Timestamp
 X0, Y0, CELL = 471_200.0, 2_531_200.0, 200.0

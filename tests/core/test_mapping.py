@@ -17,8 +17,8 @@ import pytest
 from matplotlib.text import Text
 from PIL import Image
 
-from lever_grid.core import mapping
-from lever_grid.core.mapping import briefing_figure, cell_label, cjk_font, render_map
+from lever_grid.core.briefing import mapping
+from lever_grid.core.briefing.mapping import briefing_figure, cell_label, cjk_font, render_map
 from lever_grid.core.progress import Progress
 from tests.conftest import ARTIFACTS, ROOT, SAMPLE, in_ci
 from tests.core.test_export import sample_layers
@@ -145,7 +145,7 @@ def test_cell_labels():
 
 
 def test_no_pyplot_and_no_qt():
-    code = ("import sys, tests.core.test_export as t; from lever_grid.core.mapping import "
+    code = ("import sys, tests.core.test_export as t; from lever_grid.core.briefing.mapping import "
             "briefing_figure; briefing_figure(t.sample_layers()); "
             "print(sorted(m for m in sys.modules if m == 'matplotlib.pyplot' "
             "or m.split('.')[0] in ('qgis', 'PyQt5')))")
@@ -199,7 +199,7 @@ def test_cli_map_refuses_a_gpkg_without_cells(tmp_path):
 
 @pytest.mark.filterwarnings("ignore:'crs' was not provided")
 def test_local_site_plan_is_drawn_in_its_metres(tmp_path):
-    from lever_grid.core.io import write_layers
+    from lever_grid.core.fs import write_layers
     from tests.core.test_export import read_gpkg
 
     local = {k: v.set_crs(None, allow_override=True) if getattr(v, "crs", None) else v

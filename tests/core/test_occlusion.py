@@ -9,9 +9,9 @@ import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lever_grid.core.analysis import analyse
-from lever_grid.core.cameras import view_polygons
-from lever_grid.core.occlusion import occlude_views, shadow_polygons
+from lever_grid.core.coverage.occlusion import occlude_views, shadow_polygons
+from lever_grid.core.coverage.views import view_polygons
+from lever_grid.core.pipeline import analyse
 from tests.conftest import METRIC, cameras_frame
 from tests.core.conftest import PROPERTY_SETTINGS
 

@@ -16,7 +16,7 @@ import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lever_grid.core.analysis import analyse
+from lever_grid.core.pipeline import analyse
 from tests.conftest import METRIC
 from tests.core.conftest import PROPERTY_SETTINGS
 
@@ -200,7 +200,7 @@ def test_shuffling_rows_changes_no_result(village, rnd):
 
 def _build_cells():
     try:
-        from lever_grid.core.cells import build_cells
+        from lever_grid.core.grid.partition import build_cells
     except ImportError:  # pragma: no cover - cells.py is being written by another engineer
         return None
     return build_cells

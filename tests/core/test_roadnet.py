@@ -8,8 +8,8 @@ import pytest
 import shapely
 from shapely import LineString, MultiLineString
 
+from lever_grid.core.grid.roadnet import build_faces, repair_roads
 from lever_grid.core.progress import Progress
-from lever_grid.core.roadnet import build_faces, repair_roads
 from tests.conftest import SAMPLE
 
 X0, Y0 = 470000.0, 2530000.0

@@ -26,10 +26,10 @@ import pandas as pd
 import pytest
 import shapely
 
-from lever_grid.core.analysis import analyse
-from lever_grid.core.cameras import DEFAULT_RANGE_M, DEFAULT_SECTOR_FOV, KIND_ALIASES
-from lever_grid.core.incidents import read_incidents
-from lever_grid.core.io import LINES, POINTS, POLYGONS, read_layer
+from lever_grid.core.inputs.cameras import DEFAULT_RANGE_M, DEFAULT_SECTOR_FOV, KIND_ALIASES
+from lever_grid.core.inputs.incidents import read_incidents
+from lever_grid.core.inputs.layers import LINES, POINTS, POLYGONS, read_layer
+from lever_grid.core.pipeline import analyse
 from lever_grid.core.progress import Progress
 from tests.conftest import SAMPLE
 

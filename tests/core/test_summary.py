@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lever_grid.core.export import mask_counts
-from lever_grid.core.summary import SUMMARY_COLUMNS, summary_table, write_summary
+from lever_grid.core.briefing.privacy import mask_counts
+from lever_grid.core.briefing.summary import SUMMARY_COLUMNS, summary_table, write_summary
 from tests.conftest import ROOT
 from tests.core.test_export import sample_layers
 

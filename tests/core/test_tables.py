@@ -9,8 +9,8 @@ import openpyxl
 import pytest
 
 from lever_grid.core.errors import InputError
+from lever_grid.core.inputs.sheets import match_column, read_points, read_sheet, rows_phrase
 from lever_grid.core.progress import Progress
-from lever_grid.core.tables import match_column, read_points, read_sheet, rows_phrase
 
 
 def _write(path, text: str, encoding: str = "utf-8"):

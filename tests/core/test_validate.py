@@ -11,7 +11,7 @@ import pytest
 import shapely
 from shapely import LineString
 
-from lever_grid.core.validate import PROBLEMS, validate_cells
+from lever_grid.core.grid.validate import PROBLEMS, validate_cells
 from tests.conftest import METRIC, ROOT, SAMPLE
 
 X0, Y0 = 470000.0, 2530000.0

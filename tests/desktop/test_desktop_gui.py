@@ -29,7 +29,7 @@ def face_edit() -> dict:
     """A face of a cell with several faces that borders another cell (the live edit)."""
     import numpy as np
 
-    from lever_grid.core.roadnet import build_faces, repair_roads
+    from lever_grid.core.grid.roadnet import build_faces, repair_roads
 
     cells = gpd.read_file(SAMPLE, layer="cells").set_index("cell_id")
     roads = gpd.read_file(SAMPLE, layer="roads").geometry.to_numpy()

@@ -91,7 +91,7 @@ def sample_cameras(path, sectors_only: bool = False):
     filled from the documented defaults, so QGIS's chain reads the same values."""
     import geopandas as gpd
 
-    from lever_grid.core.cameras import DEFAULT_RANGE_M, DEFAULT_SECTOR_FOV, KIND_ALIASES
+    from lever_grid.core.inputs.cameras import DEFAULT_RANGE_M, DEFAULT_SECTOR_FOV, KIND_ALIASES
 
     cams = gpd.read_file(SAMPLE, layer="cameras")
     cams = cams[cams["status"].fillna("online") != "offline"].copy()

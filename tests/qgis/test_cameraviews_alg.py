@@ -10,7 +10,7 @@ import pyogrio
 import pytest
 import shapely
 
-from lever_grid.core.cameras import KINDS
+from lever_grid.core.inputs.cameras import KINDS
 from tests.conftest import METRIC, SAMPLE, cameras_frame
 from tests.qgis.conftest import run_alg
 from tests.qgis.oracle import native_views, sample_cameras

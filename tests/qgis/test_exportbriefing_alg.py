@@ -71,8 +71,8 @@ def test_layout_page_has_all_items(levergrid, analysis, tmp_path):
         QgsRectangle,
     )
 
-    from lever_grid.core.io import write_layers
-    from lever_grid.core.mapping import map_layers
+    from lever_grid.core.briefing.mapping import map_layers
+    from lever_grid.core.fs import write_layers
     from lever_grid.qgis_plugin.layout import briefing_layout, load_map_layers
 
     layers = {n: pyogrio.read_dataframe(analysis, layer=n)

@@ -78,8 +78,8 @@ def features(layer, field, value) -> list:
 
 def full_analysis(dock):
     """The core on the current (edited) layers, as the dock's analysis ran it."""
-    from lever_grid.core.analysis import analyse
-    from lever_grid.core.incidents import normalize_incidents
+    from lever_grid.core.inputs.incidents import normalize_incidents
+    from lever_grid.core.pipeline import analyse
     from lever_grid.qgis_plugin.convert import source_to_gdf
 
     def gdf(role):

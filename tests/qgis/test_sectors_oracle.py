@@ -20,7 +20,7 @@ import pyogrio
 import pytest
 import shapely
 
-from lever_grid.core.cameras import sector_segments, view_polygons
+from lever_grid.core.coverage.views import sector_segments, view_polygons
 from tests.conftest import METRIC, SAMPLE
 from tests.qgis.conftest import run_alg
 from tests.qgis.oracle import (

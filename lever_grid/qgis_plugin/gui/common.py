@@ -6,7 +6,7 @@ import shapely
 from qgis.core import QgsGeometry, QgsVectorLayer, QgsWkbTypes
 from qgis.PyQt.QtCore import QCoreApplication
 
-from ...core.cameras import KINDS
+from ...core.inputs.cameras import KINDS
 
 __all__ = ["CONTEXT", "tr", "kind_labels", "kind_short_labels", "to_qgs", "to_shapely",
            "fit_to_layer", "RESULT_PROPERTY", "KINDS"]

@@ -22,13 +22,16 @@ import pandas as pd
 import shapely
 from qgis.core import QgsFeature, QgsFeatureRequest, QgsVectorLayer
 
-from ...core import analysis as core_analysis
-from ...core.cameras import normalize_cameras, parse_kinds, view_polygons
-from ...core.cell_layer import normalize_cells, normalize_polygons
-from ...core.coverage import DEFAULT_ROAD_WIDTH_M, coverage_by_cell, watch_areas
+from ...core import pipeline as core_analysis
+from ...core.coverage.arrangement import DEFAULT_ROAD_WIDTH_M, coverage_by_cell, watch_areas
+from ...core.coverage.occlusion import occlude_views
+from ...core.coverage.views import view_polygons
 from ...core.crs import metric_crs, to_metric
-from ...core.incidents import default_periods, incident_stats, normalize_incidents, parse_period
-from ...core.occlusion import occlude_views
+from ...core.inputs.cameras import normalize_cameras, parse_kinds
+from ...core.inputs.cells import normalize_cells, normalize_polygons
+from ...core.inputs.incidents import normalize_incidents
+from ...core.stats.incidents import incident_stats
+from ...core.stats.periods import default_periods, parse_period
 from ..convert import source_to_gdf
 from .common import fit_to_layer, to_qgs
 

@@ -39,10 +39,10 @@ from qgis.PyQt.QtWidgets import (
     QLineEdit,
 )
 
-from ...core.cameras import DEFAULT_RANGE_M, DEFAULT_SECTOR_FOV, KINDS
 from ...core.crs import metric_crs, to_metric
 from ...core.geometry import polygonal
-from ...core.roadnet import build_faces, repair_roads
+from ...core.grid.roadnet import build_faces, repair_roads
+from ...core.inputs.cameras import DEFAULT_RANGE_M, DEFAULT_SECTOR_FOV, KINDS
 from ..convert import source_to_gdf
 from .common import fit_to_layer, kind_labels, to_qgs, to_shapely, tr
 

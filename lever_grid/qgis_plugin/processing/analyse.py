@@ -67,7 +67,7 @@ class AnalyseAlgorithm(LeverGridAlgorithm):
             self.addOutput(QgsProcessingOutputVectorLayer(layer.upper(), layer))
 
     def processAlgorithm(self, parameters, context, feedback):
-        from ...core.analysis import analyse
+        from ...core.pipeline import analyse
 
         progress = self.progress(feedback)
         kinds = self.kinds(parameters, context)
@@ -77,7 +77,7 @@ class AnalyseAlgorithm(LeverGridAlgorithm):
             period, compare = (self.period(parameters, key, context)
                                for key in ("PERIOD", "COMPARE"))
             if incidents is not None:
-                from ...core.incidents import normalize_incidents
+                from ...core.inputs.incidents import normalize_incidents
 
                 incidents = normalize_incidents(incidents, progress=progress)
             layers = analyse(

@@ -76,7 +76,7 @@ class LeverGridAlgorithm(QgsProcessingAlgorithm):
         """KINDS: which camera classes count (several; empty = all)."""
         from qgis.core import QgsProcessingParameterEnum
 
-        from ...core.cameras import KINDS
+        from ...core.inputs.cameras import KINDS
 
         self.add_param(QgsProcessingParameterEnum(
             "KINDS", self.tr("Camera kinds that count"), options=list(KINDS),
@@ -85,7 +85,7 @@ class LeverGridAlgorithm(QgsProcessingAlgorithm):
 
     def kinds(self, parameters, context) -> list[str] | None:
         """The chosen camera kinds, ``None`` for all."""
-        from ...core.cameras import KINDS
+        from ...core.inputs.cameras import KINDS
 
         if parameters.get("KINDS") in (None, "", []):
             return None
@@ -96,14 +96,14 @@ class LeverGridAlgorithm(QgsProcessingAlgorithm):
         text = self.parameterAsString(parameters, key, context).strip()
         if not text:
             return None
-        from ...core.incidents import parse_period
+        from ...core.stats.periods import parse_period
 
         return parse_period(text, option=key)
 
     @staticmethod
     def write_gpkg(out: str, layers, parameters: dict) -> None:
         """Write ``layers`` atomically to ``out``; never over one of the inputs."""
-        from ...core.io import write_layers
+        from ...core.fs import write_layers
 
         target = os.path.realpath(out)
         for key, value in parameters.items():

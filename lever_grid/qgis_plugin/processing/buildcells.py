@@ -13,8 +13,8 @@ from qgis.core import (
     QgsProcessingParameterNumber,
 )
 
-from ...core.cells import BALANCE
 from ...core.errors import InputError
+from ...core.grid.partition import BALANCE
 from ..convert import raise_processing
 from .base import LeverGridAlgorithm, load_outputs
 
@@ -83,7 +83,7 @@ class BuildCellsAlgorithm(LeverGridAlgorithm):
             self.addOutput(QgsProcessingOutputNumber(key, key.lower()))
 
     def processAlgorithm(self, parameters, context, feedback):
-        from ...core.cells import build_cells
+        from ...core.grid.partition import build_cells
 
         progress = self.progress(feedback)
         out = self.parameterAsFileOutput(parameters, "OUTPUT", context)

@@ -46,7 +46,7 @@ class CameraViewsAlgorithm(LeverGridAlgorithm):
             self.addOutput(QgsProcessingOutputVectorLayer(layer.upper(), layer))
 
     def processAlgorithm(self, parameters, context, feedback):
-        from ...core.analysis import camera_views
+        from ...core.pipeline import camera_views
 
         progress = self.progress(feedback)
         kinds = self.kinds(parameters, context)

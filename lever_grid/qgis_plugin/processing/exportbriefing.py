@@ -87,8 +87,8 @@ class ExportBriefingAlgorithm(LeverGridAlgorithm):
             self.addOutput(QgsProcessingOutputFile(key, label))
 
     def processAlgorithm(self, parameters, context, feedback):
-        from ...core.export import export_briefing
-        from ...core.incidents import normalize_incidents, read_incidents
+        from ...core.briefing.geojson import export_briefing
+        from ...core.inputs.incidents import normalize_incidents, read_incidents
 
         progress = self.progress(feedback)
         path = self.parameterAsFile(parameters, "INPUT", context)
@@ -127,8 +127,8 @@ class ExportBriefingAlgorithm(LeverGridAlgorithm):
                 "SUMMARY_CSV": str(out / "summary.csv")}
 
     def _layout(self, layers, png: Path, pdf: Path, title, min_count: int, feedback) -> None:
-        from ...core.io import write_layers
-        from ...core.mapping import DEFAULT_TITLE, map_layers
+        from ...core.briefing.mapping import DEFAULT_TITLE, map_layers
+        from ...core.fs import write_layers
         from ..layout import briefing_layout, export_layout, load_map_layers, qt_cjk_font
 
         lay = map_layers(layers, min_count=min_count)
@@ -171,7 +171,7 @@ def read_analysis(path: str) -> dict:
     """Every layer of an analysis GeoPackage as (Geo)DataFrames (InputError when unusable)."""
     import pyogrio
 
-    from ...core.io import list_layers
+    from ...core.inputs.layers import list_layers
 
     if not Path(path).exists():
         raise InputError("file not found", file=path)

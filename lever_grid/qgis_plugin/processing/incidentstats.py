@@ -48,8 +48,8 @@ class IncidentStatsAlgorithm(LeverGridAlgorithm):
             self.addOutput(QgsProcessingOutputVectorLayer(layer.upper(), layer))
 
     def processAlgorithm(self, parameters, context, feedback):
-        from ...core.incident_report import incident_layers
-        from ...core.incidents import normalize_incidents
+        from ...core.inputs.incidents import normalize_incidents
+        from ...core.pipeline import incident_layers
 
         progress = self.progress(feedback)
         out = self.parameterAsFileOutput(parameters, "OUTPUT", context)

@@ -48,7 +48,7 @@ class ValidateCellsAlgorithm(LeverGridAlgorithm):
         self.addOutput(QgsProcessingOutputNumber("COUNT", self.tr("Number of problems")))
 
     def processAlgorithm(self, parameters, context, feedback):
-        from ...core.validate import validate_cells
+        from ...core.grid.validate import validate_cells
 
         progress = self.progress(feedback)
         out = self.parameterAsFileOutput(parameters, "OUTPUT", context)

@@ -30,10 +30,11 @@ from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
-from .geometry import expand_pairs, group_union
-from .progress import Progress
+from ..geometry import expand_pairs, group_union
+from ..progress import Progress
 
 __all__ = ["Faces", "repair_roads", "build_faces"]
+
 
 #: Distance (metres) under which a point counts as lying on a line.
 ON_LINE = 1e-6

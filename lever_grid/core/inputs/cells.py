@@ -7,11 +7,12 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .errors import InputError
-from .geometry import clean_polygons
-from .progress import Progress
+from ..errors import InputError
+from ..geometry import clean_polygons
+from ..progress import Progress
 
-__all__ = ["normalize_cells", "normalize_polygons", "CELL_FIELDS"]
+__all__ = ["CELL_FIELDS", "normalize_polygons", "normalize_cells"]
+
 
 #: Optional descriptive fields carried from input cells to outputs.
 CELL_FIELDS = ("name", "police_office", "officer", "locked")

@@ -23,53 +23,46 @@ from __future__ import annotations
 import datetime as _dt
 import os
 import re
-from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 
+from ..errors import InputError
+from ..progress import Progress
 from .chinacoords import convert_frame
-from .errors import InputError
-from .io import LayerSpec, read_layer
-from .progress import Progress
-from .tables import is_table, match_column, read_points, rows_phrase
+from .layers import LayerSpec, read_layer
+from .sheets import is_table, match_column, read_points, rows_phrase
 
 __all__ = [
-    "ID_ALIASES",
-    "DATE_ALIASES",
-    "CATEGORY_ALIASES",
-    "LOCAL_UTC_OFFSET",
-    "SMALL_COUNT",
-    "IncidentStats",
-    "read_incidents",
-    "normalize_incidents",
-    "parse_dates",
-    "parse_period",
-    "default_periods",
-    "assign_cells",
-    "change_pct",
-    "incident_stats",
+    "ID_ALIASES", "DATE_ALIASES", "CATEGORY_ALIASES", "LOCAL_UTC_OFFSET", "parse_dates",
+    "read_incidents", "normalize_incidents",
 ]
+
 
 #: Header names mapped to ``incident_id`` / ``occurred_at`` / ``category`` (first match wins;
 #: ``incident_i`` and ``occurred_a`` are the names a shapefile truncates ours to).
 ID_ALIASES = ("incident_id", "incident_i", "警情编号", "案件编号", "案事件编号", "编号", "id")
+
+
 DATE_ALIASES = ("occurred_at", "occurred_a", "发案时间", "发生时间", "案发时间", "报警时间",
                 "接警时间", "datetime", "时间", "发案日期", "日期", "date", "time")
+
+
 CATEGORY_ALIASES = ("category", "类别", "案件类别", "警情类别", "案件类型", "警情类型", "类型",
                     "分类")
+
 
 #: Offset of the local time that offset-aware times are converted to (China Standard Time).
 LOCAL_UTC_OFFSET = pd.Timedelta(hours=8)
 
-#: ``small_count`` flags a previous-period count below this: percentages are unstable.
-SMALL_COUNT = 10
 
 _LOCAL_TZ = _dt.timezone(LOCAL_UTC_OFFSET.to_pytimedelta())
+
+
 _ACCEPTED = ("ISO 8601 such as 2025-05-03 or 2025-05-03T14:05:00, 2025/5/3 14:05, "
              "2025.5.3, 2025年5月3日 14时05分")
+
 
 _DATE_RE = re.compile(
     r"""^(?P<y>\d{4})
@@ -83,14 +76,17 @@ _DATE_RE = re.compile(
     (?P<tz>Z|[+-]\d{2}(?::?\d{2})?)?$""",
     re.X,
 )
+
+
 #: Formats tried first, in C, for the bulk of a column (the regex handles the rest).
 _FAST_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M",
                  "%Y-%m-%d", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y/%m/%d")
+
+
 _CJK_SPACE = re.compile(r"\s*([年月日时時点點分秒])\s*")
+
+
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
-
-
-# --------------------------------------------------------------------------- dates
 
 
 def _naive_local(values: pd.Series) -> pd.Series:
@@ -215,9 +211,6 @@ def parse_dates(values: pd.Series) -> pd.Series:
     if is_obj.any():
         out[is_obj] = _from_objects(values[is_obj])
     return out
-
-
-# --------------------------------------------------------------------------- reading
 
 
 def _left_out(progress: Progress, path: str, what: str, rows: pd.Index, total: int,
@@ -387,301 +380,3 @@ def normalize_incidents(
     gdf.attrs.update(file=path, layer=layer, local=local)
     progress.step(1.0)
     return gdf
-
-
-# --------------------------------------------------------------------------- periods
-
-_ISO_POINT = re.compile(
-    r"^(?P<y>\d{4})(?:-(?P<m>\d{2})(?:-(?P<d>\d{2})"
-    r"(?P<t>[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?)?)?$"
-)
-
-
-def _period_end(text: str, start: bool) -> pd.Timestamp:
-    """Instant of an ISO date/datetime; a date (or year, month) as END means its end."""
-    text = text.strip()
-    compact = re.fullmatch(r"(\d{4})(\d{2})(\d{2})", text)
-    if compact:
-        text = "-".join(compact.groups())
-    match = _ISO_POINT.match(text)
-    if not match:
-        raise ValueError(f"{text!r} is not an ISO date")
-    stamp = pd.Timestamp(text.replace(" ", "T"))
-    if start or match["t"]:
-        return stamp
-    if match["d"]:
-        return stamp + pd.Timedelta(days=1)
-    if match["m"]:
-        return stamp + pd.DateOffset(months=1)
-    return stamp + pd.DateOffset(years=1)
-
-
-def parse_period(text: str, *, option: str = "--period") -> tuple[pd.Timestamp, pd.Timestamp]:
-    """Parse ``START/END`` (ISO dates or datetimes) into a half-open ``[start, end)``.
-
-    A date END includes that whole day (``2025-05-31`` ends at 2025-06-01 00:00); a
-    datetime END is the exclusive end instant. ``2025`` and ``2025-05`` stand for the
-    whole year or month.
-
-    Raises
-    ------
-    InputError
-        Text that is not a period, naming ``option``.
-    """
-    raw = str(text).strip()
-    example = "use START/END with ISO dates, e.g. 2025-01-01/2025-05-31"
-    parts = raw.split("/")
-    if len(parts) != 2:
-        raise InputError(f"{option} {raw!r} is not a period; {example}")
-    try:
-        start = _period_end(parts[0], True)
-        end = _period_end(parts[1], False)
-    except ValueError as exc:
-        raise InputError(f"{option} {raw!r}: {exc}; {example}") from None
-    if end <= start:
-        raise InputError(f"{option} {raw!r} ends before it starts; {example}")
-    return start, end
-
-
-def _year_before(window: tuple[pd.Timestamp, pd.Timestamp]) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """The same window one year earlier, by calendar date (29 Feb -> 28 Feb)."""
-    start, end = window
-    year = pd.DateOffset(years=1)
-    if end == end.normalize():
-        last_day = end - pd.Timedelta(days=1)
-        return start - year, (last_day - year) + pd.Timedelta(days=1)
-    return start - year, end - year
-
-
-def default_periods(
-    dates: pd.Series,
-) -> tuple[tuple[pd.Timestamp, pd.Timestamp], tuple[pd.Timestamp, pd.Timestamp]]:
-    """(current, previous) windows: 1 January of the latest incident's year through its day,
-    and the same window one year earlier.
-
-    Examples
-    --------
-    >>> cur, prev = default_periods(pd.Series([pd.Timestamp("2024-03-01"),
-    ...                                        pd.Timestamp("2025-05-20 08:00")]))
-    >>> cur
-    (Timestamp('2025-01-01 00:00:00'), Timestamp('2025-05-21 00:00:00'))
-    >>> prev
-    (Timestamp('2024-01-01 00:00:00'), Timestamp('2024-05-21 00:00:00'))
-    """
-    latest = pd.to_datetime(pd.Series(dates)).max()
-    if pd.isna(latest):
-        raise InputError("no dated incidents to derive the default period from; give "
-                         "--period START/END", field="occurred_at")
-    day = pd.Timestamp(latest).normalize()
-    current = (pd.Timestamp(year=day.year, month=1, day=1), day + pd.Timedelta(days=1))
-    return current, _year_before(current)
-
-
-def _window(value: object, option: str) -> tuple[pd.Timestamp, pd.Timestamp]:
-    if isinstance(value, str):
-        return parse_period(value, option=option)
-    try:
-        start, end = value  # type: ignore[misc]
-        return pd.Timestamp(start), pd.Timestamp(end)
-    except (TypeError, ValueError):
-        raise InputError(f"{option} {value!r} is not a (start, end) pair") from None
-
-
-# --------------------------------------------------------------------------- cells
-
-
-def assign_cells(points: np.ndarray, cells: np.ndarray, cell_ids: np.ndarray) -> np.ndarray:
-    """Position in ``cells`` of the cell each point falls in; -1 outside every cell.
-
-    A point on an edge (or in an overlap) of several cells goes to the one with the
-    lowest ``cell_id``.
-
-    Examples
-    --------
-    >>> sq = [shapely.box(0, 0, 1, 1), shapely.box(1, 0, 2, 1)]
-    >>> assign_cells(shapely.points([[1, 0.5], [0.5, 0.5], [5, 5]]), np.array(sq),
-    ...              np.array([2, 1])).tolist()
-    [1, 0, -1]
-    """
-    points = np.asarray(points, dtype=object)
-    cells = np.asarray(cells, dtype=object)
-    out = np.full(len(points), -1, dtype=np.intp)
-    if len(points) == 0 or len(cells) == 0:
-        return out
-    pi, ci = shapely.STRtree(cells).query(points, predicate="intersects")
-    if pi.size == 0:
-        return out
-    rank = np.unique(np.asarray(cell_ids), return_inverse=True)[1].reshape(-1)
-    order = np.lexsort((rank[ci], pi))
-    pi, ci = pi[order], ci[order]
-    first = np.ones(pi.size, dtype=bool)
-    first[1:] = pi[1:] != pi[:-1]
-    out[pi[first]] = ci[first]
-    return out
-
-
-def _round_half_away(values: np.ndarray) -> np.ndarray:
-    return np.sign(values) * np.floor(np.abs(values) * 100.0 + 0.5 + 1e-9) / 100.0
-
-
-def change_pct(current, previous) -> np.ndarray | float:
-    """``(current - previous) / previous * 100`` to 2 decimals (half away from zero).
-
-    NaN where ``previous`` is 0. Integer counts are rounded exactly.
-
-    Examples
-    --------
-    >>> change_pct(1185, 3198), change_pct([125, 5], [307, 0]).tolist()
-    (-62.95, [-59.28, nan])
-    """
-    cur = np.asarray(current, dtype=float)
-    prev = np.asarray(previous, dtype=float)
-    zero = prev == 0
-    safe = np.where(zero, 1.0, prev)
-    exact = (np.all(cur == np.round(cur)) and np.all(prev == np.round(prev))
-             and np.all(np.abs(cur) < 1e12) and np.all(np.abs(prev) < 1e12))
-    if exact:
-        num = (cur - prev).astype(np.int64) * 10000
-        den = safe.astype(np.int64)
-        sign = np.sign(num) * np.sign(den)
-        hundredths = (2 * np.abs(num) + np.abs(den)) // (2 * np.abs(den))
-        pct = sign * hundredths / 100.0
-    else:
-        pct = _round_half_away((cur - prev) / safe * 100.0)
-    pct = np.where(zero, np.nan, pct)
-    return float(pct) if pct.ndim == 0 else pct
-
-
-# --------------------------------------------------------------------------- statistics
-
-
-@dataclass
-class IncidentStats:
-    """Result of :func:`incident_stats`.
-
-    ``cells`` is indexed by cell position (0..n-1) with incidents_current,
-    incidents_previous, change_pct, small_count, rank and one ``cat_<category>`` count
-    per category of the current period (``cat_`` for an empty category). ``offices``
-    has police_office, cells, incidents_current, incidents_previous, change_pct,
-    small_count and rank, ordered by rank then name.
-    """
-
-    cells: pd.DataFrame
-    offices: pd.DataFrame
-    outside: int
-    current: tuple[pd.Timestamp, pd.Timestamp]
-    previous: tuple[pd.Timestamp, pd.Timestamp]
-    in_current: np.ndarray
-    cell_index: np.ndarray
-
-
-def _with_change(frame: pd.DataFrame) -> pd.DataFrame:
-    frame["change_pct"] = change_pct(frame["incidents_current"].to_numpy(),
-                                     frame["incidents_previous"].to_numpy())
-    frame["small_count"] = frame["incidents_previous"].to_numpy() < SMALL_COUNT
-    frame["rank"] = frame["incidents_current"].rank(ascending=False, method="min").astype(
-        np.int64)
-    return frame
-
-
-def _offices(police_office: np.ndarray | None, cur: np.ndarray, prev: np.ndarray,
-             progress: Progress) -> pd.DataFrame:
-    columns = ["police_office", "cells", "incidents_current", "incidents_previous",
-               "change_pct", "small_count", "rank"]
-    if police_office is None:
-        return pd.DataFrame({c: pd.Series(dtype=object if c == "police_office" else float)
-                             for c in columns})
-    office = pd.Series(np.asarray(police_office, dtype=object))
-    office = office.where(office.notna(), "").astype(str).str.strip()
-    frame = pd.DataFrame({"police_office": office, "cur": cur, "prev": prev})
-    empty = office.eq("").to_numpy()
-    if empty.any():
-        progress.info(f"{int(empty.sum())} cells have no police_office; their "
-                      f"{int(cur[empty].sum())} current incidents are in no office's figures")
-    grouped = frame[~empty].groupby("police_office", sort=True).agg(
-        cells=("cur", "size"), incidents_current=("cur", "sum"),
-        incidents_previous=("prev", "sum")).reset_index()
-    grouped = _with_change(grouped)
-    return grouped.sort_values(["rank", "police_office"], kind="stable").reset_index(
-        drop=True)[columns]
-
-
-def incident_stats(
-    incidents: gpd.GeoDataFrame,
-    cells: np.ndarray,
-    cell_ids: np.ndarray,
-    police_office: np.ndarray | None = None,
-    *,
-    period: tuple | str | None = None,
-    compare: tuple | str | None = None,
-    progress: Progress | None = None,
-) -> IncidentStats:
-    """Incident counts per cell and per police office for two periods.
-
-    Parameters
-    ----------
-    incidents
-        From :func:`read_incidents`, in the same metric CRS as ``cells``.
-    cells, cell_ids, police_office
-        Cell polygons, their ids and (optionally) their police office, one per cell.
-    period, compare
-        ``(start, end_exclusive)`` or ``"START/END"``. Defaults: :func:`default_periods`;
-        a ``period`` without ``compare`` is compared with the same window a year earlier.
-    progress
-        Receives report lines (outside incidents, cells without office) and progress.
-
-    Returns
-    -------
-    IncidentStats
-    """
-    progress = progress or Progress()
-    cells = np.asarray(cells, dtype=object)
-    cell_ids = np.asarray(cell_ids)
-    dates = incidents["occurred_at"]
-    if period is None:
-        current, previous = default_periods(dates)
-    else:
-        current = _window(period, "--period")
-        previous = _year_before(current)
-    if compare is not None:
-        previous = _window(compare, "--compare")
-    progress.step(0.05)
-
-    cell_index = assign_cells(np.asarray(incidents.geometry.values), cells, cell_ids)
-    progress.step(0.7)
-    stamps = dates.to_numpy(dtype="datetime64[ns]")
-    in_current = (stamps >= current[0].to_datetime64()) & (stamps < current[1].to_datetime64())
-    in_previous = (stamps >= previous[0].to_datetime64()) & (
-        stamps < previous[1].to_datetime64())
-    inside = cell_index >= 0
-    n = len(cells)
-    cur = np.bincount(cell_index[inside & in_current], minlength=n)
-    prev = np.bincount(cell_index[inside & in_previous], minlength=n)
-
-    frame = _with_change(pd.DataFrame({"incidents_current": cur, "incidents_previous": prev}))
-    sel = inside & in_current
-    if "category" in incidents.columns and sel.any():
-        category = incidents["category"].to_numpy(dtype=object)[sel]
-        codes, names = pd.factorize(pd.Series(category).fillna("").astype(str), sort=True)
-        k = len(names)
-        table = np.bincount(cell_index[sel] * k + codes, minlength=n * k).reshape(n, k)
-        cats = pd.DataFrame(table, columns=[f"cat_{name}" for name in names])
-        frame = pd.concat([frame, cats], axis=1)
-    progress.step(0.9)
-
-    outside = int((~inside).sum())
-    fmt = "%Y-%m-%d"
-    for label, (start, end), mask in (("current", current, in_current),
-                                      ("previous", previous, in_previous)):
-        last = end - pd.Timedelta(days=1) if end == end.normalize() else end
-        progress.info(f"{label} period {start.strftime(fmt)} to {last.strftime(fmt)}: "
-                      f"{int((mask & inside).sum())} incidents in cells")
-    if outside:
-        progress.info(f"{outside} incidents lie outside every cell")
-    neither = int((~in_current & ~in_previous).sum())
-    if neither:
-        progress.info(f"{neither} incidents fall in neither period")
-    offices = _offices(police_office, cur, prev, progress)
-    progress.step(1.0)
-    return IncidentStats(cells=frame, offices=offices, outside=outside, current=current,
-                         previous=previous, in_current=in_current, cell_index=cell_index)

@@ -34,26 +34,35 @@ import shapely
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
-from .cell_layer import normalize_polygons
-from .crs import check_coordinates, metric_crs, to_metric
-from .errors import InputError
-from .geometry import group_union
-from .progress import Progress
+from ..crs import check_coordinates, metric_crs, to_metric
+from ..errors import InputError
+from ..geometry import group_union
+from ..inputs.cells import normalize_polygons
+from ..progress import Progress
 from .roadnet import Faces, build_faces, repair_roads
 
 __all__ = [
-    "BALANCE", "build_cells", "partition_faces", "polsby_popper", "cell_order",
-    "cell_road_length",
+    "BALANCE", "polsby_popper", "cell_order", "partition_faces", "build_cells", "cell_road_length",
 ]
 
+
 BALANCE = ("road_length", "incidents", "area")
+
+
 #: Weight of compactness against balance in the local search.
 MU = 0.2
+
+
 #: Faces per cell under which several starts are tried and the best kept.
 MULTI_START_BELOW = 6.0
+
+
 #: ... and at most this many faces (the region growing start is one step per face).
 MULTI_START_FACES = 3000
+
+
 NAME = "网格 {}"
+
 
 _LINES = ("LineString", "MultiLineString")
 
@@ -72,9 +81,6 @@ def cell_order(geoms: np.ndarray, row_height: float) -> np.ndarray:
     top = xy[:, 1].max() if len(xy) else 0.0
     row = np.floor((top - xy[:, 1]) / max(row_height, 1e-9) + 1e-9)
     return np.lexsort((-xy[:, 1], xy[:, 0], row))
-
-
-# --------------------------------------------------------------------------- partition
 
 
 class _Graph:
@@ -635,9 +641,6 @@ def _quality(g: _Graph, labels: np.ndarray, k: int) -> tuple:
     search = _Search(g, k, MU)
     return (round(float(np.log(ratio)), 3) if np.isfinite(ratio) else np.inf,
             round(search.objective(labels, 2), 6))
-
-
-# ------------------------------------------------------------------------- build_cells
 
 
 def _where(gdf: gpd.GeoDataFrame | None, role: str) -> dict:

@@ -15,10 +15,11 @@ from __future__ import annotations
 import numpy as np
 import shapely
 
-from .geometry import balanced_chunks, group_union, map_threads, polygonal, worker_threads
-from .progress import Progress
+from ..geometry import balanced_chunks, group_union, map_threads, polygonal, worker_threads
+from ..progress import Progress
 
 __all__ = ["occlude_views", "shadow_polygons"]
+
 
 _TOUCH_M = 0.01  # a camera this close to a footprint is on its wall
 

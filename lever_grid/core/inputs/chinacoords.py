@@ -46,34 +46,40 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .errors import InputError
-from .progress import Progress
+from ..errors import InputError
+from ..progress import Progress
+
+__all__ = [
+    "SYSTEMS", "in_china", "wgs84_to_gcj02", "gcj02_to_wgs84", "gcj02_to_bd09", "bd09_to_gcj02",
+    "wgs84_to_bd09", "bd09_to_wgs84", "to_wgs84", "convert_frame",
+]
+
 
 if TYPE_CHECKING:
     import geopandas as gpd
 
-__all__ = [
-    "SYSTEMS",
-    "in_china",
-    "wgs84_to_gcj02",
-    "gcj02_to_wgs84",
-    "gcj02_to_bd09",
-    "bd09_to_gcj02",
-    "wgs84_to_bd09",
-    "bd09_to_wgs84",
-    "to_wgs84",
-    "convert_frame",
-]
 
 #: Names accepted by :func:`to_wgs84` (and ``--coords``).
 SYSTEMS = ("wgs84", "gcj02", "bd09")
+
+
 _LABEL = {"wgs84": "WGS84", "gcj02": "GCJ-02", "bd09": "BD-09"}
 
+
 _A = 6378245.0
+
+
 _EE = 0.00669342162296594323
+
+
 _X_PI = np.pi * 3000.0 / 180.0
+
+
 _TOL = 1e-10
+
+
 _MAX_ITER = 30
+
 
 Pair = tuple[np.ndarray, np.ndarray]
 

@@ -25,56 +25,45 @@ Examples
 
 from __future__ import annotations
 
-import contextlib
 import datetime as _dt
 import json
 import math
 import os
-import uuid
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from pyproj import CRS
 
-from .errors import InputError
-from .progress import Progress
+from ..crs import defined_crs
+from ..errors import InputError
+from ..fs import atomic_path
+from ..progress import Progress
+from .privacy import (
+    AGGREGATE_FIELDS,
+    COUNT_FIELDS,
+    MASK_FIELD,
+    incident_counts,
+    incident_points,
+    mask_counts,
+)
 
 __all__ = [
-    "COORD_DECIMALS",
-    "PROPERTY_DECIMALS",
-    "GEOJSON_FIELDS",
-    "AGGREGATE_FIELDS",
-    "ID_FIELD",
-    "EXPORT_LAYERS",
-    "COUNT_FIELDS",
-    "MASK_FIELD",
-    "INCIDENT_MODES",
-    "INTEGER_FIELDS",
-    "atomic_path",
-    "round_geometries",
-    "mask_counts",
-    "incident_points",
-    "incident_counts",
-    "to_feature_collection",
-    "write_geojson",
-    "export_geojson_dir",
-    "export_briefing",
-    "geometry_json",
-    "defined_crs",
+    "COORD_DECIMALS", "PROPERTY_DECIMALS", "GEOJSON_FIELDS", "ID_FIELD", "EXPORT_LAYERS",
+    "INCIDENT_MODES", "INTEGER_FIELDS", "write_geojson", "round_geometries", "geometry_json",
+    "to_feature_collection", "export_geojson_dir", "export_briefing",
 ]
+
 
 #: Decimal places of longitude/latitude: 1e-6° is about 0.11 m (0.10 m east-west at 23° N).
 COORD_DECIMALS = 7
 
+
 #: Decimal places of floating-point properties (areas, shares) in exports.
 PROPERTY_DECIMALS = 4
 
-#: Flag added to every layer that carries incident counts: true where one was masked.
-MASK_FIELD = "incidents_masked"
 
 #: Properties allowed out of the building, per layer; anything else never leaves.
 GEOJSON_FIELDS: dict[str, tuple[str, ...]] = {
@@ -92,68 +81,34 @@ GEOJSON_FIELDS: dict[str, tuple[str, ...]] = {
     "incidents": ("incident_id", "date", "category"),
 }
 
-#: Properties of ``incidents.geojson`` in aggregate mode (one cell polygon per feature).
-AGGREGATE_FIELDS = ("cell_id", "incidents_current", "incidents_previous", "change_pct",
-                    "incidents_in_blind", MASK_FIELD)
 
 #: The property that gives each feature its stable GeoJSON ``id`` (overlap: "cell-n").
 ID_FIELD = {"cells": "cell_id", "camera_views": "camera_id", "blind_spots": "blind_id",
             "cell_stats": "cell_id", "cameras": "camera_id", "roads": "road_id",
             "incidents": "incident_id", "overlap": ("cell_id", "n_cameras")}
 
+
 #: Layers exported, in this order; other layers of the GeoPackage never leave.
 EXPORT_LAYERS = ("cells", "cell_stats", "blind_spots", "overlap", "camera_views", "cameras",
                  "roads", "boundary")
 
-#: Incident counts per layer that ``min_count`` masks.
-COUNT_FIELDS = {"cell_stats": ("incidents_current", "incidents_previous",
-                               "incidents_in_blind"),
-                "blind_spots": ("incidents",),
-                "office_stats": ("incidents_current", "incidents_previous")}
 
 INCIDENT_MODES = ("aggregate", "points")
+
 
 #: Fields written as JSON integers even when stored as floats (e.g. nulls after masking).
 INTEGER_FIELDS = frozenset({"cell_id", "blind_id", "n_cameras", "cameras", "incidents",
                             "incidents_current", "incidents_previous", "incidents_in_blind",
                             "locked"})
 
+
 _POLYGONAL = {3, 6}  # Polygon, MultiPolygon
+
+
 _LINEAR = {1, 2, 5}  # LineString, LinearRing, MultiLineString
+
+
 _PUNTAL = {0, 4}  # Point, MultiPoint
-
-
-# --------------------------------------------------------------------------- files
-
-
-def defined_crs(crs: object) -> CRS | None:
-    """``crs`` as a pyproj CRS, or ``None`` when absent or GDAL's "Undefined ... SRS".
-
-    A GeoPackage written without CRS (a local site plan) reads back with GDAL's
-    *Undefined geographic SRS*, which is not longitude/latitude.
-    """
-    if crs is None:
-        return None
-    crs = CRS.from_user_input(crs)
-    return None if crs.name.lower().startswith("undefined") else crs
-
-
-@contextlib.contextmanager
-def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; rename it into place only on success.
-
-    The temporary name keeps the suffix (writers choose the format by it) and files are
-    created with the usual permissions (umask), unlike :func:`tempfile.mkstemp`.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.stem}.{uuid.uuid4().hex[:8]}.part{path.suffix}")
-    try:
-        yield tmp
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
 
 
 def write_geojson(collection: dict, path: str | os.PathLike) -> Path:
@@ -164,9 +119,6 @@ def write_geojson(collection: dict, path: str | os.PathLike) -> Path:
             json.dump(collection, fh, ensure_ascii=False, separators=(",", ":"),
                       allow_nan=False)
     return path
-
-
-# --------------------------------------------------------------------------- geometry
 
 
 def _polygonal_parts(geom: shapely.Geometry, dims: set[int]) -> shapely.Geometry | None:
@@ -265,9 +217,6 @@ def geometry_json(geom: shapely.Geometry | None, decimals: int = COORD_DECIMALS)
         return {"type": kind, "coordinates": [_polygon_json(g, decimals) for g in geom.geoms]}
     return {"type": "GeometryCollection",
             "geometries": [geometry_json(g, decimals) for g in geom.geoms]}
-
-
-# --------------------------------------------------------------------------- properties
 
 
 def _value(v: object, integer: bool = False) -> object:
@@ -379,108 +328,6 @@ def to_feature_collection(
         fc["bbox"] = np.round(b, decimals).tolist()
     fc["features"] = features
     return fc
-
-
-# --------------------------------------------------------------------------- privacy
-
-
-def mask_counts(
-    layers: Mapping[str, pd.DataFrame], min_count: int = 0
-) -> dict[str, pd.DataFrame]:
-    """Copies of the layers with incident counts below ``min_count`` set to null.
-
-    Masked: the fields of :data:`COUNT_FIELDS`; ``change_pct`` too where the current or
-    previous count is masked (with one count and the change the other follows). Every
-    layer with counts gets a boolean :data:`MASK_FIELD` column (false everywhere when
-    ``min_count`` is 0). Counts of 0 are masked as well when ``min_count`` > 0.
-
-    Examples
-    --------
-    >>> stats = pd.DataFrame({"incidents_current": [2, 9], "incidents_previous": [8, 9],
-    ...                       "incidents_in_blind": [0, 5], "change_pct": [-75.0, 0.0]})
-    >>> out = mask_counts({"cell_stats": stats}, 3)["cell_stats"]
-    >>> out[["incidents_current", "change_pct", "incidents_masked"]].to_dict("list")
-    {'incidents_current': [nan, 9.0], 'change_pct': [nan, 0.0], 'incidents_masked': [True, False]}
-    """
-    if min_count < 0:
-        raise InputError(f"--min-count must be 0 or more, not {min_count}", field="min_count")
-    out = dict(layers)
-    for name, fields in COUNT_FIELDS.items():
-        frame = layers.get(name)
-        if frame is None:
-            continue
-        frame = frame.copy()
-        present = [f for f in fields if f in frame.columns]
-        flag = np.zeros(len(frame), dtype=bool)
-        for f in present:
-            values = pd.to_numeric(frame[f], errors="coerce")
-            small = (values < min_count).to_numpy() & values.notna().to_numpy()
-            if min_count > 0 and small.any():
-                frame[f] = values.where(~small)
-                flag |= small
-                if f in ("incidents_current", "incidents_previous") and \
-                        "change_pct" in frame.columns:
-                    frame["change_pct"] = frame["change_pct"].where(~small)
-        frame[MASK_FIELD] = flag
-        out[name] = frame
-    return out
-
-
-def incident_points(
-    incidents: gpd.GeoDataFrame,
-    *,
-    cells: gpd.GeoDataFrame | None = None,
-    period: tuple[pd.Timestamp, pd.Timestamp] | None = None,
-    progress: Progress | None = None,
-) -> gpd.GeoDataFrame:
-    """A new frame with only ``incident_id``, ``date`` and ``category`` of each incident.
-
-    Nothing else of the source is copied (not even its ``attrs``). ``date`` is the ISO
-    day of ``occurred_at`` (the time of day is dropped). With ``cells`` only incidents
-    inside a cell are kept; with ``period`` (half-open ``[start, end)``, as from
-    :func:`~lever_grid.core.incidents.parse_period`) only those of the period.
-    """
-    progress = progress or Progress()
-    for col in ("incident_id", "occurred_at"):
-        if col not in incidents.columns:
-            raise InputError(f"no {col} column in the incidents", field=col)
-    when = pd.to_datetime(incidents["occurred_at"], errors="coerce")
-    keep = when.notna().to_numpy() & ~(incidents.geometry.isna()
-                                       | incidents.geometry.is_empty).to_numpy()
-    if period is not None:
-        keep &= ((when >= period[0]) & (when < period[1])).to_numpy()
-    geoms = incidents.geometry.to_numpy()
-    if cells is not None and len(cells):
-        area = cells.geometry.to_crs(incidents.crs) if incidents.crs and cells.crs else \
-            cells.geometry
-        inside = np.zeros(len(incidents), dtype=bool)
-        hit, _ = shapely.STRtree(area.to_numpy()).query(geoms, predicate="intersects")
-        inside[np.unique(hit)] = True
-        if (keep & ~inside).any():
-            progress.info(f"incidents: {int((keep & ~inside).sum())} outside every cell "
-                          "not exported")
-        keep &= inside
-    category = (incidents["category"] if "category" in incidents.columns
-                else pd.Series("", index=incidents.index))
-    data = {
-        "incident_id": [str(v) for v in incidents["incident_id"].to_numpy()[keep]],
-        "date": [t.date().isoformat() for t in when[keep]],
-        "category": ["" if pd.isna(v) else str(v) for v in category.to_numpy()[keep]],
-    }
-    return gpd.GeoDataFrame(data, geometry=np.asarray(geoms[keep], dtype=object),
-                            crs=incidents.crs)
-
-
-def incident_counts(layers: Mapping[str, pd.DataFrame]) -> gpd.GeoDataFrame | None:
-    """Aggregate incidents: the cell_stats polygons with only their incident counts."""
-    stats = layers.get("cell_stats")
-    if not isinstance(stats, gpd.GeoDataFrame):
-        return None
-    fields = [f for f in AGGREGATE_FIELDS if f in stats.columns]
-    return stats[fields + [stats.geometry.name]].copy()
-
-
-# --------------------------------------------------------------------------- exports
 
 
 def _collections(layers: Mapping[str, pd.DataFrame], names: Iterable[str], decimals: int,

@@ -29,21 +29,36 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .crs import check_coordinates, metric_crs, to_metric
-from .errors import InputError
-from .geometry import clean_polygons, expand_pairs, polygonal
-from .progress import Progress
+from ..crs import check_coordinates, metric_crs, to_metric
+from ..errors import InputError
+from ..geometry import clean_polygons, expand_pairs, polygonal
+from ..progress import Progress
 
-__all__ = ["PROBLEMS", "validate_cells", "MIN_AREA", "SLIVER_PP", "SLIVER_AREA",
-           "JUNCTION_TOL", "MARK_RADIUS"]
+__all__ = [
+    "PROBLEMS", "MIN_AREA", "SLIVER_PP", "SLIVER_AREA", "JUNCTION_TOL", "MARK_RADIUS",
+    "validate_cells",
+]
+
 
 PROBLEMS = ("overlap", "gap", "sliver", "crosses_road", "duplicate_id", "missing_id",
             "invalid_geometry")
+
+
 MIN_AREA = 0.01
+
+
 SLIVER_PP = 0.05
+
+
 SLIVER_AREA = 10.0
+
+
 JUNCTION_TOL = 3.0
+
+
 MARK_RADIUS = 2.0
+
+
 _ON = 1e-6  # a point within this distance lies on a line
 
 

@@ -24,10 +24,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .export import MASK_FIELD, atomic_path
+from ..fs import atomic_path
+from .privacy import MASK_FIELD
 
-__all__ = ["SUMMARY_COLUMNS", "OFFICE_COLUMNS", "summary_table", "office_table",
-           "write_summary", "to_markdown", "to_html"]
+__all__ = [
+    "SUMMARY_COLUMNS", "OFFICE_COLUMNS", "summary_table", "office_table", "to_markdown", "to_html",
+    "write_summary",
+]
+
 
 #: Column name → (Chinese heading, English heading) of the summary table, in order.
 SUMMARY_COLUMNS: dict[str, tuple[str, str]] = {
@@ -46,6 +50,7 @@ SUMMARY_COLUMNS: dict[str, tuple[str, str]] = {
     MASK_FIELD: ("已遮蔽", "masked"),
 }
 
+
 #: Columns of the police-office table (Markdown and HTML only).
 OFFICE_COLUMNS: dict[str, tuple[str, str]] = {
     "police_office": ("派出所", "police office"),
@@ -55,6 +60,7 @@ OFFICE_COLUMNS: dict[str, tuple[str, str]] = {
     "change_pct": ("变化 %", "change %"),
     MASK_FIELD: ("已遮蔽", "masked"),
 }
+
 
 _INTEGERS = ("rank", "cell_id", "incidents_in_blind", "cameras", "incidents_previous",
              "incidents_current", "cells")
@@ -142,7 +148,7 @@ def _totals(table: pd.DataFrame) -> list[str]:
                      f"({blind / watch:.1%}).")
     cur, prev = table["incidents_current"], table["incidents_previous"]
     if cur.notna().all() and prev.notna().all() and len(table):
-        from .incidents import change_pct
+        from ..stats.periods import change_pct
 
         change = change_pct(int(cur.sum()), int(prev.sum()))
         text = "" if np.isnan(change) else f" ({change:+.2f} %)"

@@ -24,37 +24,41 @@ import numpy as np
 import pandas as pd
 from pyproj import CRS
 
-from .crs import LOCAL, check_coordinates
-from .errors import InputError
-from .io import LayerSpec
-from .progress import Progress
+from ..crs import LOCAL, check_coordinates
+from ..errors import InputError
+from ..progress import Progress
+from .layers import LayerSpec
 
 __all__ = [
-    "CSV_SUFFIXES",
-    "XLSX_SUFFIXES",
-    "LON_NAMES",
-    "LAT_NAMES",
-    "X_NAMES",
-    "Y_NAMES",
-    "is_table",
-    "read_sheet",
-    "read_points",
-    "match_column",
-    "rows_phrase",
+    "CSV_SUFFIXES", "XLSX_SUFFIXES", "LON_NAMES", "LAT_NAMES", "X_NAMES", "Y_NAMES", "is_table",
+    "match_column", "rows_phrase", "read_sheet", "read_points",
 ]
 
+
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
+
+
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
+
 
 #: Column names taken for longitude / latitude (compared after :func:`_key`).
 LON_NAMES = ("lon", "lng", "long", "longitude", "经度", "东经", "wgs84_lon", "lon_wgs84",
              "gps_lon", "gps经度")
+
+
 LAT_NAMES = ("lat", "latitude", "纬度", "北纬", "wgs84_lat", "lat_wgs84", "gps_lat", "gps纬度")
+
+
 #: Column names taken for projected easting / northing.
 X_NAMES = ("x", "easting", "point_x", "coord_x", "xcoord", "x坐标", "坐标x", "横坐标", "东坐标")
+
+
 Y_NAMES = ("y", "northing", "point_y", "coord_y", "ycoord", "y坐标", "坐标y", "纵坐标", "北坐标")
 
+
 _FIRST_ROWS = 5
+
+
 _UNIT = re.compile(r"\s*[\(\（\[【].*$")
 
 
@@ -87,9 +91,6 @@ def rows_phrase(rows: Sequence[object] | np.ndarray, unit: str = "rows") -> str:
     shown = ", ".join(str(r) for r in rows[:_FIRST_ROWS])
     more = ", …" if len(rows) > _FIRST_ROWS else ""
     return f"{unit} {shown}{more}"
-
-
-# --------------------------------------------------------------------------- reading sheets
 
 
 def _decode(path: str, data: bytes, progress: Progress) -> str:
@@ -236,9 +237,6 @@ def read_sheet(
         raise InputError("the sheet has no data rows (only a header)", file=path, layer=layer)
     df.attrs.update(file=path, layer=layer)
     return df
-
-
-# --------------------------------------------------------------------------- points
 
 
 def _coordinate_columns(

@@ -15,7 +15,7 @@ global backend is switched (safe inside QGIS) and nothing is shown.
 Examples
 --------
 >>> cell_label(3, -61.111), cell_label(4, 31.25), cell_label(5, float("nan"))
-('3\\n-61.1%', '4\\n+31.3%', '5\\n—')
+('3\n-61.1%', '4\n+31.3%', '5\n—')
 """
 
 from __future__ import annotations
@@ -35,21 +35,30 @@ import pandas as pd
 import shapely
 from pyproj import CRS, Transformer
 
-from .cameras import KIND_ALIASES, KINDS
-from .crs import metric_crs
-from .export import atomic_path, defined_crs, mask_counts
-from .progress import Progress
+from ..crs import defined_crs, metric_crs
+from ..fs import atomic_path
+from ..inputs.cameras import KIND_ALIASES, KINDS
+from ..progress import Progress
+from .privacy import mask_counts
 
-__all__ = ["render_map", "briefing_figure", "map_layers", "cell_label", "cjk_font", "KIND_COLOURS",
-           "KIND_MARKERS", "KIND_NAMES", "CJK_FAMILIES", "DEFAULT_TITLE"]
+__all__ = [
+    "KIND_COLOURS", "KIND_MARKERS", "KIND_NAMES", "CJK_FAMILIES", "DEFAULT_TITLE", "cjk_font",
+    "cell_label", "map_layers", "briefing_figure", "render_map",
+]
+
 
 KIND_COLOURS = {"public1": "#1f4e9c", "public2": "#3a8fd6", "smart_eye": "#7a3ab8",
                 "social": "#e08a1a", "enterprise": "#2e9a4a", "other": "#777777"}
+
+
 KIND_MARKERS = {"public1": "^", "public2": "v", "smart_eye": "D", "social": "o",
                 "enterprise": "s", "other": "X"}
+
+
 #: Chinese names of the camera kinds (legend).
 KIND_NAMES = {"public1": "一类", "public2": "二类", "smart_eye": "慧眼", "social": "社会",
               "enterprise": "企业", "other": "其他"}
+
 
 #: CJK font families tried in this order (simplified Chinese first).
 CJK_FAMILIES = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC",
@@ -57,12 +66,21 @@ CJK_FAMILIES = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC",
                 "Microsoft YaHei", "SimHei", "PingFang SC", "Heiti SC", "Noto Sans CJK JP",
                 "Noto Sans CJK TC", "Source Han Sans", "Droid Sans Fallback",
                 "AR PL UMing CN", "Arial Unicode MS")
+
+
 _CJK_FILE = re.compile(r"notosanscjk|notosanssc|sourcehansans|wqy|simhei|msyh|"
                        r"droidsansfallback|uming", re.IGNORECASE)
+
+
 _CJK_CHAR = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]")
 
+
 DEFAULT_TITLE = "网格视频覆盖、盲区与警情变化 Camera coverage, blind spots and incident change"
+
+
 BLIND_RED = "#d62728"
+
+
 PAGE = (11.69, 8.27)  # A4 landscape, inches
 
 
@@ -170,9 +188,6 @@ def map_layers(
     target = metric_crs(cells.crs, tuple(cells.total_bounds))
     return {k: v.to_crs(target) if defined_crs(v.crs) is not None else v
             for k, v in out.items()}
-
-
-# --------------------------------------------------------------------------- drawing
 
 
 def _paths(geoms: Iterable) -> tuple[list, list[int]]:

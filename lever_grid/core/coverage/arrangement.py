@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import shapely
 
-from .geometry import (
+from ..geometry import (
     balanced_chunks,
     group_faces,
     group_union,
@@ -35,14 +35,18 @@ from .geometry import (
     snap_grid,
     worker_threads,
 )
-from .progress import Progress
+from ..progress import Progress
 
-__all__ = ["Coverage", "watch_areas", "coverage_by_cell", "DEFAULT_ROAD_WIDTH_M"]
+__all__ = ["DEFAULT_ROAD_WIDTH_M", "Coverage", "watch_areas", "coverage_by_cell"]
+
 
 #: Width of the road corridor used with ``--watch roads`` (metres).
 DEFAULT_ROAD_WIDTH_M = 8.0
 
+
 _EMPTY_GEOMS = np.empty(0, dtype=object)
+
+
 _EMPTY_INTS = np.empty(0, dtype=np.int64)
 
 

@@ -8,14 +8,19 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from .cameras import normalize_cameras, parse_kinds, view_polygons
-from .cell_layer import normalize_cells, normalize_polygons
-from .coverage import DEFAULT_ROAD_WIDTH_M, Coverage, coverage_by_cell, watch_areas
+from .coverage.arrangement import DEFAULT_ROAD_WIDTH_M, Coverage, coverage_by_cell, watch_areas
+from .coverage.views import view_polygons
 from .crs import metric_crs, to_metric
 from .errors import InputError
+from .inputs.cameras import normalize_cameras, parse_kinds
+from .inputs.cells import normalize_cells, normalize_polygons
 from .progress import Progress
+from .stats.incidents import incident_stats
 
-__all__ = ["analyse", "camera_views", "metric_frame", "output_tables", "OUTPUT_LAYERS"]
+__all__ = [
+    "OUTPUT_LAYERS", "metric_frame", "analyse", "camera_views", "output_tables", "incident_layers",
+]
+
 
 OUTPUT_LAYERS = ("cells", "camera_views", "overlap", "blind_spots", "cell_stats", "office_stats")
 
@@ -135,7 +140,7 @@ def _views(cams: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame | None,
     views = view_polygons(points, cams["range_m"].to_numpy(), cams["heading_deg"].to_numpy(),
                           cams["fov_deg"].to_numpy())
     if buildings is not None and len(buildings) and len(views):
-        from .occlusion import occlude_views
+        from .coverage.occlusion import occlude_views
 
         views = occlude_views(points, views, buildings.geometry.to_numpy(), progress=progress)
     return views
@@ -191,7 +196,7 @@ def _analyse(cells, cameras, *, buildings, roads, incidents, period, compare, ki
 
     stats = None
     if m["incidents"] is not None:
-        from .incidents import incident_stats
+        from .stats.incidents import incident_stats
 
         stats = incident_stats(m["incidents"], cell_geoms, cells["cell_id"].to_numpy(),
                                cells["police_office"].to_numpy(), period=period,
@@ -290,3 +295,36 @@ def _office_cells(cells: gpd.GeoDataFrame) -> pd.DataFrame:
     return pd.DataFrame({"police_office": counts.index.to_numpy(), "cells": counts.to_numpy(),
                          "incidents_current": 0, "incidents_previous": 0,
                          "change_pct": np.nan})
+
+
+def incident_layers(
+    cells: gpd.GeoDataFrame,
+    incidents: gpd.GeoDataFrame,
+    *,
+    period: tuple | None = None,
+    compare: tuple | None = None,
+    progress: Progress | None = None,
+) -> dict[str, gpd.GeoDataFrame | pd.DataFrame]:
+    """Layers ``cell_incidents`` (cell polygons with counts, change, rank, categories)
+    and ``office_stats``, in the CRS of ``cells``."""
+    progress = progress or Progress()
+    cells = normalize_cells(cells, progress)
+    _, m = metric_frame({"cells": cells, "incidents": incidents}, cells)
+    stats = incident_stats(m["incidents"], m["cells"].geometry.to_numpy(),
+                           cells["cell_id"].to_numpy(), cells["police_office"].to_numpy(),
+                           period=period, compare=compare, progress=progress)
+    per_cell = stats.cells.reset_index(drop=True)
+    head = pd.DataFrame({"cell_id": cells["cell_id"].to_numpy(),
+                         "name": cells["name"].to_numpy(),
+                         "police_office": cells["police_office"].to_numpy()})
+    frame = pd.concat([head, per_cell], axis=1)
+    frame["period"] = _label(stats.current)
+    frame["compare"] = _label(stats.previous)
+    layer = gpd.GeoDataFrame(frame, geometry=cells.geometry.to_numpy(), crs=cells.crs)
+    return {"cell_incidents": layer, "office_stats": stats.offices}
+
+
+def _label(window: tuple[pd.Timestamp, pd.Timestamp]) -> str:
+    start, end = window
+    last = end - pd.Timedelta(days=1) if end == end.normalize() else end
+    return f"{start.date().isoformat()}/{last.date().isoformat()}"
