@@ -60,6 +60,8 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--no-overlap", action="store_true", help="leave the overlap layer empty "
                    "(same figures, much faster on city-scale data)")
     a.add_argument("--assume-crs", help="CRS for inputs without one: EPSG:NNNN or 'local'")
+    a.add_argument("--units", choices=("m", "mm", "cm", "ft"), default="m",
+                   help="units of a local site plan (--assume-crs local); default m")
     a.add_argument("--out", required=True, help="output GeoPackage")
 
     c = sub.add_parser("cells", help="build N balanced, compact, contiguous grid cells from roads")
@@ -73,6 +75,8 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--snap", type=float, default=3.0, metavar="M",
                    help="snap road ends and close gaps within M metres (default 3)")
     c.add_argument("--assume-crs", help="CRS for inputs without one: EPSG:NNNN or 'local'")
+    c.add_argument("--units", choices=("m", "mm", "cm", "ft"), default="m",
+                   help="units of a local site plan (--assume-crs local); default m")
     c.add_argument("--out", required=True, help="output GeoPackage (layer cells)")
 
     v = sub.add_parser("validate", help="check hand-drawn cells: overlaps, gaps, slivers, "
@@ -81,6 +85,8 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("--roads")
     v.add_argument("--boundary")
     v.add_argument("--assume-crs", help="CRS for inputs without one: EPSG:NNNN or 'local'")
+    v.add_argument("--units", choices=("m", "mm", "cm", "ft"), default="m",
+                   help="units of a local site plan (--assume-crs local); default m")
     v.add_argument("--out", required=True, help="output GeoPackage (layer problems)")
 
     i = sub.add_parser("incidents", help="incidents per cell and police office, two periods")
@@ -88,6 +94,8 @@ def _parser() -> argparse.ArgumentParser:
     i.add_argument("--incidents", required=True, help="GeoPackage/GeoJSON/Shapefile/CSV/XLSX")
     _incident_options(i)
     i.add_argument("--assume-crs", help="CRS for inputs without one: EPSG:NNNN or 'local'")
+    i.add_argument("--units", choices=("m", "mm", "cm", "ft"), default="m",
+                   help="units of a local site plan (--assume-crs local); default m")
     i.add_argument("--out", required=True, help="output GeoPackage (cell_incidents, "
                    "office_stats)")
 
@@ -146,7 +154,17 @@ def _read(path: str | None, role: str, args, geometry=None):
 
     if path is None:
         return None
-    return read_layer(path, role, geometry=geometry, assume_crs=getattr(args, "assume_crs", None))
+    gdf = read_layer(path, role, geometry=geometry, assume_crs=getattr(args, "assume_crs", None))
+    return _with_units(gdf, args)
+
+
+def _with_units(gdf, args):
+    """A local site plan's coordinates are in ``--units`` (default metres)."""
+    from .core.crs import UNITS
+
+    if gdf is not None and gdf.attrs.get("local"):
+        gdf.attrs["unit_factor"] = UNITS[getattr(args, "units", None) or "m"]
+    return gdf
 
 
 def _cmd_analyse(args, progress) -> int:
@@ -227,10 +245,10 @@ def _incidents(args, progress):
         return None
     from .core.inputs.incidents import read_incidents
 
-    return read_incidents(args.incidents, assume_crs=args.assume_crs,
-                          crs=getattr(args, "crs", None), coords=getattr(args, "coords", None),
-                          x=getattr(args, "x_column", None), y=getattr(args, "y_column", None),
-                          progress=progress)
+    return _with_units(read_incidents(
+        args.incidents, assume_crs=args.assume_crs, crs=getattr(args, "crs", None),
+        coords=getattr(args, "coords", None), x=getattr(args, "x_column", None),
+        y=getattr(args, "y_column", None), progress=progress), args)
 
 
 def _periods(args):

@@ -1,21 +1,36 @@
-"""Choosing a metric CRS and checking that coordinates fit their CRS."""
+"""True metres in every CRS: where distances and areas are computed, and coordinate checks."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
+
 import geopandas as gpd
 import numpy as np
-from pyproj import CRS
+import shapely
+from pyproj import CRS, Proj, Transformer
 
 from .errors import InputError
+from .progress import Progress
 
-__all__ = ["LOCAL", "metric_crs", "to_metric", "MAX_PROJECTED", "check_coordinates", "defined_crs"]
+__all__ = [
+    "LOCAL", "UNITS", "MAX_AREAL_DISTORTION", "MetricFrame", "metric_frame", "metric_crs",
+    "local_crs", "areal_distortion", "to_metric", "MAX_PROJECTED", "check_coordinates",
+    "defined_crs", "unit_factor",
+]
 
-
-#: Marker for a site plan in metres with no geodetic CRS (``--assume-crs local``).
+#: Marker for a site plan with no geodetic CRS (``--assume-crs local``).
 LOCAL = "local"
 
+#: Metres per unit of a local site plan (``--units``; CAD plans are often in millimetres).
+UNITS = {"m": 1.0, "mm": 0.001, "cm": 0.01, "ft": 0.3048}
 
-_CGCS2000_GEOG = {4490, 4610}
+#: A projected CRS in metres is used as it is only when its areal scale factor stays within
+#: this of 1 over the data's extent (pyproj ``get_factors``); otherwise a local CRS is used.
+MAX_AREAL_DISTORTION = 1e-3
+
+#: Longitude/latitude box where CGCS2000 Gauss-Krüger zones are chosen (China).
+_CHINA = (73.5, 3.0, 136.5, 54.0)
 
 
 def _gk_cgcs2000(lon: float) -> CRS:
@@ -30,32 +45,202 @@ def _utm(lon: float, lat: float) -> CRS:
     return CRS.from_epsg((32600 if lat >= 0 else 32700) + zone)
 
 
-def metric_crs(crs: CRS | None, bounds: tuple[float, float, float, float]) -> CRS | None:
-    """The CRS distances and areas are computed in.
-
-    A projected ``crs`` is kept; for a geographic one a local CRS is chosen from the
-    centre of ``bounds``: CGCS2000 3-degree Gauss-Kruger when the data is CGCS2000 and
-    lies in China's longitudes, UTM otherwise. ``None`` (local site plan) stays ``None``.
-    """
-    if crs is None:
-        return None
-    crs = CRS.from_user_input(crs)
-    if crs.is_projected:
-        return crs
-    lon = (bounds[0] + bounds[2]) / 2.0
-    lat = (bounds[1] + bounds[3]) / 2.0
-    if crs.to_epsg() in _CGCS2000_GEOG and 73.5 <= lon <= 136.5:
+def local_crs(lon: float, lat: float) -> CRS:
+    """The local metric CRS for data centred at ``lon``/``lat``: a CGCS2000 3-degree
+    Gauss-Krüger zone in China, the UTM zone elsewhere."""
+    x0, y0, x1, y1 = _CHINA
+    if x0 <= lon <= x1 and y0 <= lat <= y1:
         return _gk_cgcs2000(lon)
     return _utm(lon, lat)
 
 
+def _lonlat_grid(crs: CRS, bounds: tuple[float, float, float, float]) -> tuple[np.ndarray,
+                                                                                 np.ndarray]:
+    """Longitude/latitude of a 3 x 3 grid over ``bounds`` (given in ``crs``)."""
+    xs = np.linspace(bounds[0], bounds[2], 3)
+    ys = np.linspace(bounds[1], bounds[3], 3)
+    gx, gy = np.meshgrid(xs, ys)
+    to_ll = Transformer.from_crs(crs, CRS.from_epsg(4326), always_xy=True)
+    lon, lat = to_ll.transform(gx.ravel(), gy.ravel())
+    return np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+
+
+def areal_distortion(crs: CRS, bounds: tuple[float, float, float, float]) -> float:
+    """Largest ``|areal scale - 1|`` of a projected ``crs`` over ``bounds`` (inf if unknown)."""
+    try:
+        lon, lat = _lonlat_grid(crs, bounds)
+        factors = Proj(crs).get_factors(lon, lat)
+        scale = np.asarray(factors.areal_scale, dtype=float)
+    except Exception:  # noqa: BLE001 - PROJ cannot tell for some projections
+        return float("inf")
+    if not np.isfinite(scale).all():
+        return float("inf")
+    return float(np.max(np.abs(scale - 1.0)))
+
+
+def _in_metres(crs: CRS) -> bool:
+    units = {(a.unit_name or "").lower() for a in crs.axis_info[:2]}
+    factors = {a.unit_conversion_factor for a in crs.axis_info[:2]}
+    return bool(units) and units <= {"metre", "meter", "m"} and factors == {1.0}
+
+
+def _centre(crs: CRS, bounds: tuple[float, float, float, float]) -> tuple[float, float]:
+    cx, cy = (bounds[0] + bounds[2]) / 2.0, (bounds[1] + bounds[3]) / 2.0
+    if crs.is_geographic:
+        return float(cx), float(cy)
+    to_ll = Transformer.from_crs(crs, CRS.from_epsg(4326), always_xy=True)
+    lon, lat = to_ll.transform(cx, cy)
+    return float(lon), float(lat)
+
+
+def _label(crs: CRS) -> str:
+    code = crs.to_epsg()
+    return f"EPSG:{code} ({crs.name})" if code else crs.name
+
+
+def choose_metric(crs: CRS | None, bounds: tuple[float, float, float, float]
+                  ) -> tuple[CRS | None, str]:
+    """The CRS distances and areas are computed in, and why (one line, empty if kept).
+
+    A projected ``crs`` whose axes are in metres and whose areal scale stays within
+    :data:`MAX_AREAL_DISTORTION` of 1 over ``bounds`` is kept. Anything else (degrees,
+    feet, US survey feet, Web Mercator, a zone far from its central meridian) is computed
+    in :func:`local_crs` of the data's centre. ``None`` (a local site plan) stays ``None``.
+    """
+    if crs is None:
+        return None, ""
+    crs = CRS.from_user_input(crs)
+    if crs.is_projected and _in_metres(crs):
+        distortion = areal_distortion(crs, bounds)
+        if distortion <= MAX_AREAL_DISTORTION:
+            return crs, ""
+        why = (f"areal scale off by {distortion:.2%}" if np.isfinite(distortion)
+               else "scale distortion unknown")
+    elif crs.is_projected:
+        unit = crs.axis_info[0].unit_name if crs.axis_info else "unknown units"
+        why = f"its unit is {unit}, not the metre"
+    else:
+        why = "it is in degrees"
+    target = local_crs(*_centre(crs, bounds))
+    if target == crs:
+        return crs, ""
+    return target, (f"CRS {_label(crs)} is not in true metres here ({why}); distances and "
+                    f"areas are computed in {_label(target)}")
+
+
+def metric_crs(crs: CRS | None, bounds: tuple[float, float, float, float]) -> CRS | None:
+    """The CRS distances and areas are computed in (see :func:`choose_metric`)."""
+    return choose_metric(crs, bounds)[0]
+
+
+def unit_factor(gdf: gpd.GeoDataFrame) -> float:
+    """Metres per coordinate unit of a local site plan (1 for any other layer)."""
+    if gdf.crs is not None or not gdf.attrs.get("local"):
+        return 1.0
+    return float(gdf.attrs.get("unit_factor", 1.0))
+
+
+def _scaled(gdf: gpd.GeoDataFrame, factor: float) -> gpd.GeoDataFrame:
+    geoms = shapely.transform(gdf.geometry.to_numpy(), lambda xy: xy * factor)
+    out = gdf.set_geometry(geoms, crs=gdf.crs)
+    out.attrs.update(gdf.attrs)
+    return out
+
+
 def to_metric(gdf: gpd.GeoDataFrame, target: CRS | None) -> gpd.GeoDataFrame:
-    """``gdf`` in ``target`` (no-op for local data or when already there)."""
-    if target is None or gdf.crs is None:
+    """``gdf`` in ``target``, or a local plan scaled to metres (no-op when already there)."""
+    if gdf.crs is None:
+        factor = unit_factor(gdf)
+        if factor == 1.0:
+            return gdf
+        out = _scaled(gdf, factor)
+        out.attrs["unit_factor"] = 1.0
+        return out
+    if target is None or CRS.from_user_input(gdf.crs) == target:
         return gdf
-    if CRS.from_user_input(gdf.crs) == target:
+    out = gdf.to_crs(target)
+    out.attrs.update(gdf.attrs)
+    return out
+
+
+@dataclass(frozen=True)
+class MetricFrame:
+    """Where a job computes (true metres) and where its outputs go back to.
+
+    ``source`` is the reference layer's CRS (the cells'; ``None`` for a local plan),
+    ``crs`` the CRS distances and areas are computed in, ``unit`` the metres per unit of
+    a local plan, ``note`` the log line when the data is moved to another CRS.
+    """
+
+    source: CRS | None
+    crs: CRS | None
+    unit: float = 1.0
+    note: str = ""
+
+    @classmethod
+    def of(cls, reference: gpd.GeoDataFrame) -> MetricFrame:
+        """The frame chosen from a reference layer (its CRS, extent and units)."""
+        source = defined_crs(reference.crs)
+        if source is None:
+            return cls(None, None, unit_factor(reference))
+        present = reference.geometry.notna().to_numpy() & ~reference.geometry.is_empty.to_numpy()
+        bounds = tuple(reference.geometry[present].total_bounds) if present.any() else (
+            0.0, 0.0, 0.0, 0.0)
+        target, note = choose_metric(source, bounds)  # type: ignore[arg-type]
+        return cls(source, target, 1.0, note)
+
+    @property
+    def local(self) -> bool:
+        return self.source is None
+
+    def forward(self, gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+        """``gdf`` in true metres (reprojected, or a local plan scaled)."""
+        return to_metric(gdf, self.crs)
+
+    def back(self, gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+        """A frame computed in metres, back in the reference's CRS and units."""
+        if self.local:
+            out = gdf.set_crs(None, allow_override=True) if gdf.crs is not None else gdf
+            return _scaled(out, 1.0 / self.unit) if self.unit != 1.0 else out
+        if gdf.crs is None:
+            gdf = gdf.set_crs(self.crs)
+        if self.source is not None and CRS.from_user_input(gdf.crs) != self.source:
+            return gdf.to_crs(self.source)
         return gdf
-    return gdf.to_crs(target)
+
+
+def metric_frame(
+    layers: Mapping[str, gpd.GeoDataFrame | None],
+    reference: gpd.GeoDataFrame,
+    progress: Progress | None = None,
+) -> tuple[MetricFrame, dict[str, gpd.GeoDataFrame | None]]:
+    """The :class:`MetricFrame` of ``reference`` and every layer of ``layers`` in it.
+
+    Refuses a mix of local site plans (no CRS) and layers with a CRS. The move to another
+    CRS is logged once through ``progress``.
+    """
+    frame = MetricFrame.of(reference)
+    if frame.note and progress is not None:
+        progress.info(frame.note)
+    out: dict[str, gpd.GeoDataFrame | None] = {}
+    for name, gdf in layers.items():
+        if gdf is None:
+            out[name] = None
+            continue
+        local = defined_crs(gdf.crs) is None
+        if local != frame.local:
+            raise InputError(
+                "mixes a local site plan (no CRS) with layers that have a CRS; give every "
+                "layer the same --assume-crs", file=gdf.attrs.get("file"),
+                layer=gdf.attrs.get("layer", name),
+            )
+        if local and gdf.crs is not None:
+            gdf = gdf.set_crs(None, allow_override=True)
+        moved = frame.forward(gdf)
+        moved.attrs.update(gdf.attrs)
+        moved.attrs["unit_factor"] = 1.0
+        out[name] = moved
+    return frame, out
 
 
 #: Largest plausible coordinate in a projected or local CRS: the Earth's circumference is

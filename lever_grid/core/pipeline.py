@@ -1,52 +1,69 @@
-"""The whole coverage + incidents analysis, from layers to the contract's output tables."""
+"""The one pipeline: layers → true metres → views → coverage → incidents → output tables."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from pyproj import CRS
 
 from .coverage.arrangement import DEFAULT_ROAD_WIDTH_M, Coverage, coverage_by_cell, watch_areas
 from .coverage.views import view_polygons
-from .crs import metric_crs, to_metric
+from .crs import MetricFrame, metric_frame
 from .errors import InputError
 from .inputs.cameras import normalize_cameras, parse_kinds
 from .inputs.cells import normalize_cells, normalize_polygons
 from .progress import Progress
-from .stats.incidents import incident_stats
+from .stats.incidents import IncidentStats, incident_stats
 
 __all__ = [
-    "OUTPUT_LAYERS", "metric_frame", "analyse", "camera_views", "output_tables", "incident_layers",
+    "OUTPUT_LAYERS", "Options", "Views", "analyse", "camera_views", "camera_views_metric",
+    "cell_tables", "output_tables", "incident_layers",
 ]
 
 
-OUTPUT_LAYERS = ("cells", "camera_views", "overlap", "blind_spots", "cell_stats", "office_stats")
+OUTPUT_LAYERS = ("cells", "camera_views", "overlap", "blind_spots", "cell_stats", "office_stats",
+                 "incidents")
+
+Layers = dict[str, gpd.GeoDataFrame | pd.DataFrame]
 
 
-def metric_frame(
-    layers: dict[str, gpd.GeoDataFrame | None], reference: gpd.GeoDataFrame
-) -> tuple[CRS | None, dict[str, gpd.GeoDataFrame | None]]:
-    """Reproject ``layers`` into the metric CRS chosen from ``reference`` (the cells)."""
-    ref_local = bool(reference.attrs.get("local"))
-    target = None if ref_local else metric_crs(reference.crs, tuple(reference.total_bounds))
-    out: dict[str, gpd.GeoDataFrame | None] = {}
-    for name, gdf in layers.items():
-        if gdf is None:
-            out[name] = None
-            continue
-        local = bool(gdf.attrs.get("local")) or gdf.crs is None
-        if local != ref_local:
-            raise InputError(
-                "mixes a local site plan (no CRS) with layers that have a CRS; give every "
-                "layer the same --assume-crs", file=gdf.attrs.get("file"),
-                layer=gdf.attrs.get("layer", name),
-            )
-        moved = to_metric(gdf, target)
-        moved.attrs.update(gdf.attrs)
-        out[name] = moved
-    return target, out
+@dataclass(frozen=True)
+class Options:
+    """What an analysis counts: camera kinds, watch area, blind-spot floor, periods."""
+
+    kinds: tuple[str, ...]
+    watch: str = "cells"
+    min_blind_area: float = 1.0
+    road_width: float = DEFAULT_ROAD_WIDTH_M
+    overlap: bool = True
+    period: tuple | str | None = None
+    compare: tuple | str | None = None
+
+    @classmethod
+    def checked(cls, *, kinds: str | list[str] | None = None, watch: str = "cells",
+                min_blind_area: float = 1.0, road_width: float = DEFAULT_ROAD_WIDTH_M,
+                overlap: bool = True, period: tuple | str | None = None,
+                compare: tuple | str | None = None, have_roads: bool = False) -> Options:
+        """Options from user values; bad ones raise :class:`InputError`."""
+        if watch not in ("cells", "roads"):
+            raise InputError(f"--watch must be 'cells' or 'roads', got {watch!r}")
+        if watch == "roads" and not have_roads:
+            raise InputError("--watch roads needs --roads")
+        if not min_blind_area >= 0:
+            raise InputError(f"--min-blind-area must be >= 0, got {min_blind_area}")
+        return cls(parse_kinds(kinds), watch, float(min_blind_area), road_width, overlap,
+                   period, compare)
+
+
+@dataclass(frozen=True)
+class Views:
+    """Camera views in metres: the cameras that see (camera_id, kind) and their polygons."""
+
+    cameras: gpd.GeoDataFrame
+    geoms: np.ndarray
 
 
 def analyse(
@@ -64,20 +81,40 @@ def analyse(
     road_width: float = DEFAULT_ROAD_WIDTH_M,
     progress: Progress | None = None,
     overlap: bool = True,
-) -> dict[str, gpd.GeoDataFrame | pd.DataFrame]:
-    """Camera coverage, blind spots and incident change per cell.
+) -> Layers:
+    """Camera coverage, blind spots and incident change per cell: the whole pipeline.
 
-    Returns the contract's output layers (cells, camera_views, overlap, blind_spots,
-    cell_stats, office_stats) in the CRS of ``cells``. ``overlap=False`` leaves the
-    overlap layer empty (every other figure is the same) and saves most of the work on
-    dense camera networks.
+    read layers → true metres (:func:`~lever_grid.core.crs.metric_frame`) → camera views →
+    coverage per cell → incident statistics → the contract's output layers, written back
+    in the CRS (and units) of ``cells``: cells, camera_views, overlap, blind_spots,
+    cell_stats, office_stats and (with incidents) incidents. ``overlap=False`` leaves the
+    overlap layer empty (every other figure is the same).
     """
+    progress = progress or Progress()
+    options = Options.checked(kinds=kinds, watch=watch, min_blind_area=min_blind_area,
+                              road_width=road_width, overlap=overlap, period=period,
+                              compare=compare, have_roads=roads is not None)
     # GEOS raises the FPU "invalid" flag on some empty overlays; numpy would warn about it.
     with np.errstate(invalid="ignore"):
-        return _analyse(cells, cameras, buildings=buildings, roads=roads, incidents=incidents,
-                        period=period, compare=compare, kinds=kinds, watch=watch,
-                        min_blind_area=min_blind_area, road_width=road_width,
-                        progress=progress, overlap=overlap)
+        cells = normalize_cells(cells, progress)
+        cams = normalize_cameras(cameras, progress)
+        if buildings is not None:
+            buildings = normalize_polygons(buildings, "buildings", progress)
+        frame, m = metric_frame(
+            {"cells": cells, "cameras": cams, "buildings": buildings, "roads": roads,
+             "incidents": incidents}, cells, progress)
+        progress.step(0.05)
+        cell_geoms = m["cells"].geometry.to_numpy()
+        active = _active(m["cameras"], options.kinds, progress, "every cell is blind")
+        _log_outside(active, cell_geoms, progress)
+        views = camera_views_metric(active, m["buildings"], progress.sub(0.05, 0.35))
+        progress.step(0.35)
+        layers = cell_tables(
+            cells, cell_geoms, views, frame, options,
+            buildings=_geoms(m["buildings"]), roads=_geoms(m["roads"]),
+            incidents=m["incidents"], progress=progress.sub(0.35, 0.95))
+    progress.step(1.0)
+    return layers
 
 
 def camera_views(
@@ -89,53 +126,26 @@ def camera_views(
 ) -> gpd.GeoDataFrame:
     """What each online camera of the chosen kinds sees: circle or sector, cut by buildings.
 
-    The views are built in metres (the cameras' CRS when projected, otherwise a local
-    UTM / CGCS2000 Gauss-Krüger CRS chosen from the cameras) and returned in the cameras'
-    CRS with camera_id, kind and area_m2 (measured in metres), like the analysis'
-    camera_views layer.
+    Built in true metres (see :func:`~lever_grid.core.crs.metric_frame`) and returned in
+    the cameras' CRS with camera_id, kind and area_m2, like the analysis' camera_views.
     """
+    progress = progress or Progress()
     with np.errstate(invalid="ignore"):
-        progress = progress or Progress()
-        wanted = parse_kinds(kinds)
         cams = normalize_cameras(cameras, progress)
         if buildings is not None:
             buildings = normalize_polygons(buildings, "buildings", progress)
-        active = cams["online"].to_numpy() & cams["kind"].isin(wanted).to_numpy()
-        _log_active(cams, active, progress, "has no view")
-        cams = cams.loc[active]
-        if len(cams) == 0:
-            out = gpd.GeoDataFrame({"camera_id": pd.Series(dtype=str),
-                                    "kind": pd.Series(dtype=str),
-                                    "area_m2": pd.Series(dtype=float)},
-                                   geometry=gpd.GeoSeries([], crs=cameras.crs), crs=cameras.crs)
-            progress.step(1.0)
-            return out
-        _, m = metric_frame({"cameras": cams, "buildings": buildings}, cams)
+        frame, m = metric_frame({"cameras": cams, "buildings": buildings}, cams, progress)
+        active = _active(m["cameras"], parse_kinds(kinds), progress, "has no view")
         progress.step(0.1)
-        views = _views(m["cameras"], m["buildings"], progress.sub(0.1, 0.95))
-        out = gpd.GeoDataFrame({"camera_id": cams["camera_id"].to_numpy(),
-                                "kind": cams["kind"].to_numpy(),
-                                "area_m2": shapely.area(views)},
-                               geometry=views, crs=m["cameras"].crs)
-        if cams.crs is not None and out.crs is not None and out.crs != cams.crs:
-            out = out.to_crs(cams.crs)
-        progress.step(1.0)
-        return out
+        views = camera_views_metric(active, m["buildings"], progress.sub(0.1, 0.95))
+        out = frame.back(_view_layer(views, frame))
+    progress.step(1.0)
+    return out
 
 
-def _log_active(cams: gpd.GeoDataFrame, active: np.ndarray, progress: Progress,
-                none_msg: str) -> None:
-    if len(cams) == 0:
-        progress.info(f"cameras: the layer is empty; {none_msg}")
-    elif not active.any():
-        progress.info(f"cameras: no online camera of the chosen kinds; {none_msg}")
-    elif (~active).any():
-        progress.info(f"cameras: {int((~active).sum())} offline or of other kinds see nothing")
-
-
-def _views(cams: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame | None,
-           progress: Progress) -> np.ndarray:
-    """View polygons of ``cams`` (metric CRS), cut by ``buildings`` when given."""
+def camera_views_metric(cams: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame | None,
+                        progress: Progress | None = None) -> Views:
+    """View polygons of ``cams`` (in metres), cut by ``buildings`` when given."""
     points = cams.geometry.to_numpy()
     views = view_polygons(points, cams["range_m"].to_numpy(), cams["heading_deg"].to_numpy(),
                           cams["fov_deg"].to_numpy())
@@ -143,78 +153,104 @@ def _views(cams: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame | None,
         from .coverage.occlusion import occlude_views
 
         views = occlude_views(points, views, buildings.geometry.to_numpy(), progress=progress)
-    return views
+    return Views(cams, np.asarray(views, dtype=object))
 
 
-def _analyse(cells, cameras, *, buildings, roads, incidents, period, compare, kinds, watch,
-             min_blind_area, road_width, progress, overlap):
+def cell_tables(
+    cells: gpd.GeoDataFrame,
+    cell_geoms: np.ndarray,
+    views: Views,
+    frame: MetricFrame,
+    options: Options,
+    *,
+    buildings: np.ndarray | None = None,
+    roads: np.ndarray | None = None,
+    incidents: gpd.GeoDataFrame | None = None,
+    offices: bool = True,
+    progress: Progress | None = None,
+) -> Layers:
+    """Coverage, incidents and the output layers of ``cells`` (the pipeline's second half).
+
+    ``cells`` are normalised cells in their own CRS, ``cell_geoms`` the same cells in
+    metres; ``views``, ``buildings``, ``roads`` and ``incidents`` are in metres. The full
+    analysis calls this for every cell, the live map update for a few; outputs go back
+    to ``frame``'s CRS, the cells and cell_stats layers with the cells' own geometry.
+    """
     progress = progress or Progress()
-    if watch not in ("cells", "roads"):
-        raise InputError(f"--watch must be 'cells' or 'roads', got {watch!r}")
-    if watch == "roads" and roads is None:
-        raise InputError("--watch roads needs --roads")
-    if not min_blind_area >= 0:
-        raise InputError(f"--min-blind-area must be >= 0, got {min_blind_area}")
-    wanted = parse_kinds(kinds)
-    cells = normalize_cells(cells, progress)
-    cams = normalize_cameras(cameras, progress)
-    if buildings is not None:
-        buildings = normalize_polygons(buildings, "buildings", progress)
-    _, m = metric_frame(
-        {"cells": cells, "cameras": cams, "buildings": buildings, "roads": roads,
-         "incidents": incidents},
-        cells,
-    )
-    progress.step(0.05)
-
-    active = m["cameras"]["online"].to_numpy() & m["cameras"]["kind"].isin(wanted).to_numpy()
-    _log_active(m["cameras"], active, progress, "every cell is blind")
-    view_cams = m["cameras"].loc[active]
-    cell_geoms = m["cells"].geometry.to_numpy()
-    if len(view_cams):
-        in_cell = shapely.STRtree(cell_geoms).query(view_cams.geometry.to_numpy(),
-                                                    predicate="intersects")[0]
-        outside = len(view_cams) - len(np.unique(in_cell))
-        if outside:
-            progress.info(f"cameras: {outside} outside every cell (they count for the cells "
-                          "they see into)")
-    views = _views(view_cams, m["buildings"], progress.sub(0.05, 0.35))
-    bld = m["buildings"].geometry.to_numpy() if m["buildings"] is not None else None
-    progress.step(0.35)
-
-    road_geoms = m["roads"].geometry.to_numpy() if m["roads"] is not None else None
-    watch_geoms = watch_areas(cell_geoms, bld, road_geoms if watch == "roads" else None,
-                              road_width)
-    cov = coverage_by_cell(cell_geoms, watch_geoms, views, min_blind_area=min_blind_area,
-                           roads=road_geoms, overlap=overlap,
-                           progress=progress.sub(0.35, 0.85))
-    if not overlap:
+    watch_geoms = watch_areas(cell_geoms, buildings,
+                              roads if options.watch == "roads" else None, options.road_width)
+    cov = coverage_by_cell(cell_geoms, watch_geoms, views.geoms,
+                           min_blind_area=options.min_blind_area, roads=roads,
+                           overlap=options.overlap, progress=progress.sub(0.0, 0.85))
+    if not options.overlap:
         progress.info("overlap: not computed on request; the overlap layer is empty")
     if cov.dropped_blind:
-        progress.info(f"blind spots: {cov.dropped_blind} piece(s) under {min_blind_area} m² "
-                      f"dropped ({cov.dropped_blind_area:.2f} m² in all)")
-
+        progress.info(f"blind spots: {cov.dropped_blind} piece(s) under "
+                      f"{options.min_blind_area} m² dropped ({cov.dropped_blind_area:.2f} m² "
+                      "in all)")
     stats = None
-    if m["incidents"] is not None:
-        from .stats.incidents import incident_stats
+    if incidents is not None:
+        stats = incident_stats(incidents, cell_geoms, cells["cell_id"].to_numpy(),
+                               cells["police_office"].to_numpy() if offices else None,
+                               period=options.period, compare=options.compare,
+                               progress=progress.sub(0.85, 1.0))
+    layers = output_tables(cells, views, cov, stats, incidents, roads is not None)
+    out: Layers = {}
+    for name, layer in layers.items():
+        if not isinstance(layer, gpd.GeoDataFrame):
+            out[name] = layer
+        elif name in ("cells", "cell_stats"):  # the cells' own geometry, exactly
+            out[name] = layer.set_crs(cells.crs, allow_override=True)
+        else:
+            out[name] = frame.back(layer.set_crs(frame.crs, allow_override=True))
+    return out
 
-        stats = incident_stats(m["incidents"], cell_geoms, cells["cell_id"].to_numpy(),
-                               cells["police_office"].to_numpy(), period=period,
-                               compare=compare, progress=progress.sub(0.85, 0.95))
-    layers = output_tables(cells, view_cams, views, cov, stats, m["incidents"],
-                           roads is not None)
-    out_crs = cells.crs
-    for name, frame in layers.items():
-        if isinstance(frame, gpd.GeoDataFrame):
-            frame.set_crs(m["cells"].crs, inplace=True, allow_override=True)
-            if out_crs is not None and frame.crs is not None and frame.crs != out_crs:
-                layers[name] = frame.to_crs(out_crs)
-    progress.step(1.0)
-    return layers
+
+def _geoms(gdf: gpd.GeoDataFrame | None) -> np.ndarray | None:
+    return gdf.geometry.to_numpy() if gdf is not None else None
 
 
-def output_tables(cells, view_cams, views, cov: Coverage, stats, incidents, have_roads: bool):
-    """The contract's output layers from computed coverage and incident statistics."""
+def _view_layer(views: Views, frame: MetricFrame) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {"camera_id": views.cameras["camera_id"].to_numpy(dtype=object).astype(str),
+         "kind": views.cameras["kind"].to_numpy(dtype=object).astype(str),
+         "area_m2": shapely.area(views.geoms)},
+        geometry=gpd.GeoSeries(views.geoms, crs=frame.crs), crs=frame.crs)
+
+
+def _active(cams: gpd.GeoDataFrame, kinds: tuple[str, ...], progress: Progress,
+            none_msg: str) -> gpd.GeoDataFrame:
+    """The online cameras of the chosen kinds (the rest see nothing; logged)."""
+    active = cams["online"].to_numpy() & cams["kind"].isin(kinds).to_numpy()
+    if len(cams) == 0:
+        progress.info(f"cameras: the layer is empty; {none_msg}")
+    elif not active.any():
+        progress.info(f"cameras: no online camera of the chosen kinds; {none_msg}")
+    elif (~active).any():
+        progress.info(f"cameras: {int((~active).sum())} offline or of other kinds see nothing")
+    return cams.loc[active]
+
+
+def _log_outside(cams: gpd.GeoDataFrame, cell_geoms: np.ndarray, progress: Progress) -> None:
+    if not len(cams):
+        return
+    in_cell = shapely.STRtree(cell_geoms).query(cams.geometry.to_numpy(),
+                                                predicate="intersects")[0]
+    outside = len(cams) - len(np.unique(in_cell))
+    if outside:
+        progress.info(f"cameras: {outside} outside every cell (they count for the cells "
+                      "they see into)")
+
+
+def output_tables(cells: gpd.GeoDataFrame, views: Views, cov: Coverage,
+                  stats: IncidentStats | None, incidents: gpd.GeoDataFrame | None,
+                  have_roads: bool) -> Layers:
+    """The contract's output layers from computed coverage and incident statistics.
+
+    Geometry comes as computed (metres) except cells and cell_stats, which carry the
+    cells' own geometry; :func:`cell_tables` assigns the CRSs.
+    """
+    view_cams = views.cameras
     n = len(cells)
     ids = cells["cell_id"].to_numpy()
     road_len = cov.road_length if have_roads else np.zeros(n)
@@ -232,8 +268,8 @@ def output_tables(cells, view_cams, views, cov: Coverage, stats, incidents, have
     )
     camera_views = gpd.GeoDataFrame(
         {"camera_id": view_cams["camera_id"].to_numpy(), "kind": view_cams["kind"].to_numpy(),
-         "area_m2": shapely.area(views)},
-        geometry=views,
+         "area_m2": shapely.area(views.geoms)},
+        geometry=views.geoms,
     )
     overlap = gpd.GeoDataFrame(
         {"cell_id": ids[cov.overlap_cell], "n_cameras": cov.overlap_n.astype(int),
@@ -242,11 +278,15 @@ def output_tables(cells, view_cams, views, cov: Coverage, stats, incidents, have
     )
     blind_incidents = np.zeros(len(cov.blind_geoms), dtype=int)
     in_blind = np.zeros(n, dtype=int)
-    if stats is not None and len(cov.blind_geoms):
-        pts = incidents.geometry.to_numpy()[stats.in_current]
+    point_in_blind = np.zeros(0 if incidents is None else len(incidents), dtype=bool)
+    if stats is not None and incidents is not None and len(cov.blind_geoms):
+        pts = incidents.geometry.to_numpy()
         pt_i, blind_i = shapely.STRtree(cov.blind_geoms).query(pts, predicate="intersects")
         first = np.unique(pt_i, return_index=True)[1]  # a point on a shared edge counts once
-        blind_incidents = np.bincount(blind_i[first], minlength=len(cov.blind_geoms))
+        pt_i, blind_i = pt_i[first], blind_i[first]
+        point_in_blind[pt_i] = True
+        current = stats.in_current[pt_i]
+        blind_incidents = np.bincount(blind_i[current], minlength=len(cov.blind_geoms))
         in_blind = np.bincount(cov.blind_cell, weights=blind_incidents, minlength=n).astype(int)
     blind_spots = gpd.GeoDataFrame(
         {"blind_id": np.arange(1, len(cov.blind_geoms) + 1), "cell_id": ids[cov.blind_cell],
@@ -285,8 +325,33 @@ def output_tables(cells, view_cams, views, cov: Coverage, stats, incidents, have
         if stats is not None
         else _office_cells(cells)
     )
-    return {"cells": cells_out, "camera_views": camera_views, "overlap": overlap,
-            "blind_spots": blind_spots, "cell_stats": cell_stats, "office_stats": office_stats}
+    layers: Layers = {"cells": cells_out, "camera_views": camera_views, "overlap": overlap,
+                      "blind_spots": blind_spots, "cell_stats": cell_stats,
+                      "office_stats": office_stats}
+    if stats is not None and incidents is not None:
+        layers["incidents"] = _incident_layer(incidents, ids, stats.cell_index, point_in_blind)
+    return layers
+
+
+def _incident_layer(incidents: gpd.GeoDataFrame, ids: np.ndarray, cell_index: np.ndarray,
+                    in_blind: np.ndarray) -> gpd.GeoDataFrame:
+    """The analysis' own incidents: incident_id, occurred_at, category, cell_id, in_blind.
+
+    No other source column is copied, so briefings can be made from the analysis alone.
+    """
+    inside = cell_index >= 0
+    cell_id = pd.Series(pd.array([None] * len(cell_index), dtype="object"))
+    cell_id[inside] = ids[cell_index[inside]]
+    if np.issubdtype(np.asarray(ids).dtype, np.integer):
+        cell_id = cell_id.astype("Int64")
+    category = (incidents["category"].to_numpy(dtype=object) if "category" in incidents.columns
+                else np.full(len(incidents), "", dtype=object))
+    return gpd.GeoDataFrame(
+        {"incident_id": incidents["incident_id"].astype(str).to_numpy(),
+         "occurred_at": incidents["occurred_at"].to_numpy(),
+         "category": pd.Series(category).fillna("").astype(str).to_numpy(),
+         "cell_id": cell_id.to_numpy(), "in_blind": in_blind},
+        geometry=incidents.geometry.to_numpy())
 
 
 def _office_cells(cells: gpd.GeoDataFrame) -> pd.DataFrame:
@@ -309,7 +374,7 @@ def incident_layers(
     and ``office_stats``, in the CRS of ``cells``."""
     progress = progress or Progress()
     cells = normalize_cells(cells, progress)
-    _, m = metric_frame({"cells": cells, "incidents": incidents}, cells)
+    _, m = metric_frame({"cells": cells, "incidents": incidents}, cells, progress)
     stats = incident_stats(m["incidents"], m["cells"].geometry.to_numpy(),
                            cells["cell_id"].to_numpy(), cells["police_office"].to_numpy(),
                            period=period, compare=compare, progress=progress)

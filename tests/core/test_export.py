@@ -321,7 +321,9 @@ def test_every_file_is_rfc7946(exported, analysis_gpkg):
     for path in files:
         fc = load_strict(path)
         check_rfc7946(fc)
-        if path.stem in gpkg:
+        if path.stem == "incidents":  # aggregate by default: one feature per cell
+            assert len(fc["features"]) == len(gpkg["cell_stats"])
+        elif path.stem in gpkg:
             assert len(fc["features"]) == len(gpkg[path.stem]), path.stem
             allowed = set(GEOJSON_FIELDS[path.stem])
             for f in fc["features"]:
@@ -615,8 +617,31 @@ def test_secret_search_sees_pdf_and_png_text(tmp_path):
                                    (str(tmp_path / "a.png"), SECRET)])
 
 
-def test_points_need_a_source(analysis_gpkg, tmp_path):
+def test_points_from_the_analysis_alone(analysis_gpkg, tmp_path):
+    """analyse keeps its own incidents layer: points export without the source file."""
     res = subprocess.run([sys.executable, "-m", "lever_grid", "export", str(analysis_gpkg),
+                          "--geojson", str(tmp_path / "o"), "--incidents", "points"],
+                         capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert res.returncode == 0, res.stderr
+    fc = load_strict(tmp_path / "o" / "incidents.geojson")
+    # oracle: the sample's incident points that fall in a sample cell (geopandas sjoin)
+    inc = gpd.read_file(SAMPLE, layer="incidents")
+    cells = gpd.read_file(SAMPLE, layer="cells")
+    inside = gpd.sjoin(inc, cells[["geometry"]], predicate="intersects")
+    assert len(fc["features"]) == inside.index.nunique() == 784
+    assert {f["id"] for f in fc["features"]} == set(inc["incident_id"])
+    assert all(set(f["properties"]) == {"incident_id", "date", "category"}
+               for f in fc["features"])
+    stored = pyogrio.read_dataframe(analysis_gpkg, layer="incidents")
+    assert list(stored.columns) == ["incident_id", "occurred_at", "category", "cell_id",
+                                    "in_blind", "geometry"]
+
+
+def test_points_need_a_source(analysis_gpkg, tmp_path):
+    cells_only = tmp_path / "cells_only.gpkg"
+    pyogrio.write_dataframe(pyogrio.read_dataframe(analysis_gpkg, layer="cell_stats"),
+                            cells_only, layer="cell_stats")
+    res = subprocess.run([sys.executable, "-m", "lever_grid", "export", str(cells_only),
                           "--geojson", str(tmp_path / "o"), "--incidents", "points"],
                          capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert res.returncode == 2 and "Traceback" not in res.stderr

@@ -168,10 +168,15 @@ def test_points_with_min_count_keep_private_columns_in(levergrid, analysis, tmp_
 
 
 def test_points_without_a_source_fail(levergrid, analysis, tmp_path):
+    import pyogrio
     from qgis.core import QgsProcessingException
 
+    no_points = tmp_path / "no_points.gpkg"  # an analysis made without incidents
+    for name in ("cells", "cell_stats"):
+        pyogrio.write_dataframe(pyogrio.read_dataframe(analysis, layer=name), no_points,
+                                layer=name, append=no_points.exists())
     with pytest.raises(QgsProcessingException, match="needs incident points"):
-        run_alg("levergrid:exportbriefing", {"INPUT": str(analysis), "INCIDENTS": 1,
+        run_alg("levergrid:exportbriefing", {"INPUT": str(no_points), "INCIDENTS": 1,
                                              "OUTPUT": str(tmp_path / "o")})
     assert not list((tmp_path / "o").glob("*.geojson")) if (tmp_path / "o").exists() else True
 

@@ -34,7 +34,7 @@ import shapely
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
-from ..crs import check_coordinates, metric_crs, to_metric
+from ..crs import MetricFrame, check_coordinates, to_metric
 from ..errors import InputError
 from ..geometry import group_union
 from ..inputs.cells import normalize_polygons
@@ -803,8 +803,11 @@ def build_cells(
     count = _check_args(count, balance, incidents, snap)
     roads = _check_roads(roads, progress)
     roads_crs = roads.crs
-    metric = metric_crs(roads_crs, tuple(roads.total_bounds)) if roads_crs is not None else None
-    roads_m = to_metric(roads, metric)
+    frame = MetricFrame.of(roads)
+    if frame.note:
+        progress.info(frame.note)
+    metric = frame.crs
+    roads_m = frame.forward(roads)
     boundary_m = _polygons(boundary, "boundary", metric, roads_crs, progress)
     locked_m = _polygons(locked, "locked cells", metric, roads_crs, progress)
     points = (_incident_points(incidents, metric, roads_crs) if incidents is not None
@@ -832,8 +835,7 @@ def build_cells(
     _partition_free(faces, weight, labels, free, k_free, n_locked, progress.sub(0.2, 0.9))
     cells = _assemble(faces, labels, count, locked_m, locked_geoms, roads_m, progress)
     report = _report(cells, faces, repair, weight, labels, count, balance)
-    if metric is not None and roads_crs is not None:
-        cells = cells.to_crs(roads_crs)
+    cells = frame.back(cells)
     progress.step(1.0)
     return cells, report
 

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ..crs import check_coordinates, metric_crs, to_metric
+from ..crs import MetricFrame, check_coordinates, to_metric
 from ..errors import InputError
 from ..geometry import clean_polygons, expand_pairs, polygonal
 from ..progress import Progress
@@ -146,9 +146,11 @@ def validate_cells(
         raise InputError("the cells layer has no features", **where)
     check_coordinates(cells, file=where.get("file"), layer=where.get("layer"))
     out_crs = cells.crs
-    metric = metric_crs(cells.crs, tuple(cells.total_bounds)) if cells.crs is not None \
-        else None
-    cells_m = to_metric(cells, metric)
+    frame = MetricFrame.of(cells)
+    if frame.note:
+        progress.info(frame.note)
+    metric = frame.crs
+    cells_m = frame.forward(cells)
     ids, missing = _ids(cells_m)
     label = np.where(missing, [f"(feature {f})" for f in cells_m.index], ids).astype(object)
     raw = shapely.force_2d(cells_m.geometry.to_numpy())
@@ -260,7 +262,7 @@ def validate_cells(
         frames.extend(_crossings(geoms, label, to_metric(roads, metric)))
     progress.step(0.9)
 
-    problems = _assemble(frames, out_crs, metric)
+    problems = _assemble(frames, frame)
     summary = _summary(problems)
     progress.step(1.0)
     return problems, summary
@@ -386,7 +388,7 @@ def _road_names(roads: gpd.GeoDataFrame, points: np.ndarray) -> list[str]:
     return names
 
 
-def _assemble(frames: list, crs, metric) -> gpd.GeoDataFrame:
+def _assemble(frames: list, metric: MetricFrame) -> gpd.GeoDataFrame:
     frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame({
         "problem": pd.Series([], dtype=object), "cell_id": pd.Series([], dtype=object),
         "area_m2": pd.Series([], dtype=float), "detail": pd.Series([], dtype=object),
@@ -396,12 +398,11 @@ def _assemble(frames: list, crs, metric) -> gpd.GeoDataFrame:
     frame = frame.sort_values(["_rank"], kind="stable").drop(columns="_rank")
     geoms = _multi(frame["geometry"].to_numpy())
     out = gpd.GeoDataFrame(frame.drop(columns="geometry").reset_index(drop=True),
-                           geometry=list(geoms), crs=metric if metric is not None else crs)
+                           geometry=list(geoms), crs=metric.crs)
     for col in ("problem", "cell_id", "detail"):
         out[col] = out[col].astype(str).astype(object)
     out["area_m2"] = out["area_m2"].astype(float)
-    if crs is not None and metric is not None and out.crs != crs:
-        out = out.to_crs(crs)
+    out = metric.back(out)
     out.attrs["geometry_type"] = "MultiPolygon"  # a hint for writers when the layer is empty
     return out
 

@@ -22,15 +22,14 @@ import pandas as pd
 import shapely
 from qgis.core import QgsFeature, QgsFeatureRequest, QgsVectorLayer
 
-from ...core import pipeline as core_analysis
-from ...core.coverage.arrangement import DEFAULT_ROAD_WIDTH_M, coverage_by_cell, watch_areas
+from ...core.coverage.arrangement import DEFAULT_ROAD_WIDTH_M
 from ...core.coverage.occlusion import occlude_views
 from ...core.coverage.views import view_polygons
-from ...core.crs import metric_crs, to_metric
+from ...core.crs import MetricFrame
 from ...core.inputs.cameras import normalize_cameras, parse_kinds
 from ...core.inputs.cells import normalize_cells, normalize_polygons
 from ...core.inputs.incidents import normalize_incidents
-from ...core.stats.incidents import incident_stats
+from ...core.pipeline import Options, Views, cell_tables
 from ...core.stats.periods import default_periods, parse_period
 from ..convert import source_to_gdf
 from .common import fit_to_layer, to_qgs
@@ -104,21 +103,20 @@ class LiveCoverage:
     def prepare(self) -> None:
         """Read and index what edits do not change (done once, before the first edit)."""
         cells = normalize_cells(self._read("cells"))
-        self.metric = metric_crs(cells.crs, tuple(cells.total_bounds))
-        self.out_crs = cells.crs
+        self.frame = MetricFrame.of(cells)
         buildings = self._read("buildings")
         self.buildings = None
         if buildings is not None:
             buildings = normalize_polygons(buildings, "buildings")
-            self.buildings = _Indexed(to_metric(buildings, self.metric))
+            self.buildings = _Indexed(self.frame.forward(buildings))
         roads = self._read("roads")
-        self.roads = _Indexed(to_metric(roads, self.metric)) if roads is not None else None
+        self.roads = _Indexed(self.frame.forward(roads)) if roads is not None else None
         incidents = self._read("incidents")
         self.incidents = None
         self.periods = (None, None)
         if incidents is not None:
             incidents = normalize_incidents(incidents)
-            self.incidents = _Indexed(to_metric(incidents, self.metric))
+            self.incidents = _Indexed(self.frame.forward(incidents))
             period = self.options.get("period") or None
             current = parse_period(period, option="PERIOD") if period else \
                 default_periods(incidents["occurred_at"])[0]
@@ -132,7 +130,7 @@ class LiveCoverage:
 
     def _add_cameras(self, raw) -> None:
         """Views (cut by buildings) of the online cameras of the chosen kinds in ``raw``."""
-        cams = to_metric(normalize_cameras(raw), self.metric)
+        cams = self.frame.forward(normalize_cameras(raw))
         cams = cams[cams["online"].to_numpy() & cams["kind"].isin(self.kinds).to_numpy()]
         views = view_polygons(cams.geometry.to_numpy(), cams["range_m"].to_numpy(),
                               cams["heading_deg"].to_numpy(), cams["fov_deg"].to_numpy())
@@ -159,7 +157,7 @@ class LiveCoverage:
         now = self.views[self.cams["camera_id"].map(_key).isin(keys).to_numpy()]
         reach = shapely.union_all(np.concatenate([before, now]))
         cells = normalize_cells(self._read("cells"))
-        cells_m = to_metric(cells, self.metric)
+        cells_m = self.frame.forward(cells)
         hit = shapely.intersects(cells_m.geometry.to_numpy(), reach) if reach is not None \
             else np.zeros(len(cells), dtype=bool)
         return self.update_cells(list(cells.loc[hit, "cell_id"]), camera_ids=camera_ids,
@@ -193,7 +191,7 @@ class LiveCoverage:
 
     def _tables(self, cells, target: np.ndarray) -> dict:
         """The analysis' output tables for the target cells and their neighbours."""
-        geoms_all = to_metric(cells, self.metric).geometry.to_numpy()
+        geoms_all = self.frame.forward(cells).geometry.to_numpy()
         zone = shapely.union_all(geoms_all[target])
         near = shapely.intersects(geoms_all, shapely.buffer(zone, 0.01)) | target
         cells = cells.loc[near]
@@ -202,30 +200,20 @@ class LiveCoverage:
                              DEFAULT_ROAD_WIDTH_M, join_style="mitre")
 
         seen = np.sort(self.view_tree.query(zone, predicate="intersects"))
-        views, cams = self.views[seen], self.cams.iloc[seen]
+        views = Views(self.cams.iloc[seen], self.views[seen])
         bld = self.buildings.geoms[self.buildings.near(box)] if self.buildings else None
         roads = self.roads.geoms[self.roads.near(box)] if self.roads else None
-        watch = watch_areas(geoms, bld, roads if self.watch == "roads" else None,
-                            DEFAULT_ROAD_WIDTH_M)
-        with np.errstate(invalid="ignore"):
-            cov = coverage_by_cell(geoms, watch, views, min_blind_area=self.min_blind_area,
-                                   roads=roads)
-        stats = incidents = None
+        incidents = None
         if self.incidents is not None:
             incidents = self.incidents.frame.iloc[self.incidents.near(box)]
-            current, previous = self.periods
-            # police offices are left out: office_stats is not patched live
-            stats = incident_stats(incidents, geoms, cells["cell_id"].to_numpy(), None,
-                                   period=current, compare=previous)
-        # the same output tables as the full analysis
-        layers = core_analysis.output_tables(cells, cams, views, cov, stats, incidents,
-                                       self.roads is not None)
-        for name, frame in layers.items():
-            if hasattr(frame, "set_crs"):
-                frame.set_crs(self.metric, inplace=True, allow_override=True)
-                if self.out_crs is not None and frame.crs != self.out_crs:
-                    layers[name] = frame.to_crs(self.out_crs)
-        return layers
+        current, previous = self.periods
+        options = Options(self.kinds, self.watch, self.min_blind_area, DEFAULT_ROAD_WIDTH_M,
+                          True, current, previous)
+        # the pipeline's own second half; police offices are left out: office_stats is not
+        # patched live
+        with np.errstate(invalid="ignore"):
+            return cell_tables(cells, geoms, views, self.frame, options, buildings=bld,
+                               roads=roads, incidents=incidents, offices=False)
 
     # ------------------------------------------------------------------ layers
     def _patch(self, keys: set[str], layers, camera_keys: set[str]) -> None:
