@@ -11,6 +11,7 @@ import shapely
 from pyproj import CRS, Proj, Transformer
 
 from .errors import InputError
+from .geometry import clean_polygons
 from .progress import Progress
 
 __all__ = [
@@ -201,12 +202,27 @@ class MetricFrame:
         """A frame computed in metres, back in the reference's CRS and units."""
         if self.local:
             out = gdf.set_crs(None, allow_override=True) if gdf.crs is not None else gdf
-            return _scaled(out, 1.0 / self.unit) if self.unit != 1.0 else out
+            return _repaired(_scaled(out, 1.0 / self.unit)) if self.unit != 1.0 else out
         if gdf.crs is None:
             gdf = gdf.set_crs(self.crs)
         if self.source is not None and CRS.from_user_input(gdf.crs) != self.source:
-            return gdf.to_crs(self.source)
+            return _repaired(gdf.to_crs(self.source))
         return gdf
+
+
+def _repaired(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Polygons that reprojection made invalid (a hole touching its shell now crossing it
+    by a nanometre) repaired with ``make_valid``; the area is kept."""
+    geoms = gdf.geometry.to_numpy()
+    polygon = np.isin(shapely.get_type_id(geoms), (3, 6))
+    bad = polygon & ~shapely.is_valid(geoms)
+    if not bad.any():
+        return gdf
+    geoms = geoms.copy()
+    geoms[bad] = clean_polygons(geoms[bad])
+    out = gdf.set_geometry(geoms, crs=gdf.crs)
+    out.attrs.update(gdf.attrs)
+    return out
 
 
 def metric_frame(
