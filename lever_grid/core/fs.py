@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import glob
 import os
-import tempfile
 import time
 import uuid
 from collections.abc import Iterator, Mapping
@@ -17,78 +16,64 @@ import pyogrio
 
 from .errors import InputError
 
-__all__ = ["atomic_path", "PART_SUFFIX", "write_layers", "clean_stale_parts"]
+__all__ = ["PART", "PART_SUFFIX", "STALE_AFTER_S", "atomic_path", "write_layers",
+           "clean_stale_parts"]
+
+
+#: Marks the temporary file an output is written to before it is renamed into place.
+PART = ".part"
+#: Suffix of a temporary GeoPackage (``.<stem>-<pid>-<random>.part.gpkg``).
+PART_SUFFIX = PART + ".gpkg"
+#: SQLite side files that may sit beside a GeoPackage being written.
+_SIDECARS = ("", "-journal", "-wal", "-shm")
+#: A temporary output older than this is stale even when its writer cannot be checked.
+STALE_AFTER_S = 3600.0
 
 
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; rename it into place only on success.
+    """Yield a temporary path beside ``path``; it replaces ``path`` only on success.
 
-    The temporary name keeps the suffix (writers choose the format by it) and files are
-    created with the usual permissions (umask), unlike :func:`tempfile.mkstemp`.
+    The temporary ``.<stem>-<pid>-<random>.part<suffix>`` keeps the suffix (writers choose
+    the format by it) and is created with the usual permissions (umask). It is flushed to
+    disk before the rename, so ``path`` is either the previous file, absent, or complete;
+    on failure it and its SQLite side files are removed. Temporary files left beside
+    ``path`` by a killed run are removed first (:func:`clean_stale_parts`).
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.stem}.{uuid.uuid4().hex[:8]}.part{path.suffix}")
+    clean_stale_parts(path)
+    tmp = path.with_name(f".{path.stem}-{os.getpid()}-{uuid.uuid4().hex[:8]}{PART}{path.suffix}")
     try:
         yield tmp
+        _fsync(str(tmp))
         os.replace(tmp, path)
+        _fsync(str(path.parent))
     finally:
-        if tmp.exists():
-            tmp.unlink()
-
-
-#: Suffix of the temporary file an output is written to before it is renamed into place.
-PART_SUFFIX = ".part.gpkg"
-
-
-#: SQLite side files that may sit beside a GeoPackage being written.
-_SIDECARS = ("", "-journal", "-wal", "-shm")
-
-
-#: A temporary output older than this is stale even when its writer cannot be checked.
-STALE_AFTER_S = 3600.0
+        for side in _SIDECARS:
+            with contextlib.suppress(OSError):
+                os.unlink(str(tmp) + side)
 
 
 def write_layers(
     out: str | os.PathLike,
     layers: Mapping[str, gpd.GeoDataFrame | pd.DataFrame],
 ) -> Path:
-    """Write ``layers`` into one GeoPackage atomically.
+    """Write ``layers`` into one GeoPackage atomically (see :func:`atomic_path`).
 
-    Everything goes to a temporary file beside ``out`` (``.<stem>-<pid>-<random>.part.gpkg``)
-    that is flushed to disk and renamed into place only when complete, so ``out`` is either
-    the previous file, absent, or the full result. Temporary files left by a run that was
-    killed are removed first (:func:`clean_stale_parts`). An ``out`` that is a folder or
-    cannot be written raises :class:`InputError`.
+    An ``out`` that is a folder or cannot be written raises :class:`InputError`.
     """
     out = Path(out)
     if out.is_dir():
         raise InputError("the output is a folder; give a GeoPackage file name such as "
                          f"{out / 'analysis.gpkg'}", file=str(out))
     try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        clean_stale_parts(out)
-        fd, tmp = tempfile.mkstemp(prefix=f".{out.stem}-{os.getpid()}-", suffix=PART_SUFFIX,
-                                   dir=out.parent)
-        os.close(fd)
-        os.unlink(tmp)
+        with atomic_path(out) as tmp:
+            for name, frame in layers.items():
+                _write_one(frame, str(tmp), name)
     except OSError as exc:
-        raise InputError(f"cannot write here ({exc.strerror or exc})", file=str(out)) from None
-    try:
-        for name, frame in layers.items():
-            _write_one(frame, tmp, name)
-        _fsync(tmp)
-        os.replace(tmp, out)
-        _fsync(str(out.parent))
-    except BaseException as exc:
-        for suffix in _SIDECARS:
-            if os.path.exists(tmp + suffix):
-                os.unlink(tmp + suffix)
-        if isinstance(exc, OSError):
-            raise InputError(f"cannot write the output ({exc.strerror or exc}); is it open in "
-                             "another program?", file=str(out)) from None
-        raise
+        raise InputError(f"cannot write the output ({exc.strerror or exc}); is it open in "
+                         "another program?", file=str(out)) from None
     return out
 
 
@@ -113,7 +98,7 @@ def _writer_alive(name: str) -> bool:
     if os.name == "nt":  # os.kill(pid, 0) is not a probe on Windows: rely on the age
         return True
     try:
-        pid = int(name.rsplit(PART_SUFFIX, 1)[0].split("-")[-2])
+        pid = int(name.rsplit(PART, 1)[0].split("-")[-2])
     except (IndexError, ValueError):
         return True
     if pid == os.getpid():
@@ -130,12 +115,13 @@ def _writer_alive(name: str) -> bool:
 def clean_stale_parts(out: str | os.PathLike) -> list[str]:
     """Remove temporary files a killed run left beside ``out``; returns what was removed.
 
-    A ``.<stem>-*.part.gpkg`` file (and its SQLite side files) is stale when the process
+    A ``.<stem>-*.part<suffix>`` file (and its SQLite side files) is stale when the process
     that wrote it no longer runs (POSIX) or it was last modified more than
     :data:`STALE_AFTER_S` ago. Files in use by another program are left alone.
     """
     out = Path(out)
-    pattern = os.path.join(glob.escape(str(out.parent)), f".{glob.escape(out.stem)}-*{PART_SUFFIX}")
+    pattern = os.path.join(glob.escape(str(out.parent)),
+                           f".{glob.escape(out.stem)}-*{PART}{glob.escape(out.suffix)}")
     removed = []
     now = time.time()
     for part in glob.glob(pattern):
