@@ -185,9 +185,8 @@ class MetricFrame:
         if source is None:
             return cls(None, None, unit_factor(reference))
         present = reference.geometry.notna().to_numpy() & ~reference.geometry.is_empty.to_numpy()
-        bounds = tuple(reference.geometry[present].total_bounds) if present.any() else (
-            0.0, 0.0, 0.0, 0.0)
-        target, note = choose_metric(source, bounds)  # type: ignore[arg-type]
+        bounds = reference.geometry[present].total_bounds if present.any() else np.zeros(4)
+        target, note = choose_metric(source, (bounds[0], bounds[1], bounds[2], bounds[3]))
         return cls(source, target, 1.0, note)
 
     @property

@@ -50,7 +50,7 @@ class InputError(ValueError):
         for key, value in where.items():
             if parts.get(key) is None:
                 parts[key] = value
-        return InputError(self.message, **parts)  # type: ignore[arg-type]
+        return InputError(self.message, **parts)
 
 
 class Cancelled(RuntimeError):

@@ -104,8 +104,8 @@ def analyse(
             {"cells": cells, "cameras": cams, "buildings": buildings, "roads": roads,
              "incidents": incidents}, cells, progress)
         progress.step(0.05)
-        cell_geoms = m["cells"].geometry.to_numpy()
-        active = _active(m["cameras"], options.kinds, progress, "every cell is blind")
+        cell_geoms = _geoms(m["cells"])
+        active = _active(_present(m["cameras"]), options.kinds, progress, "every cell is blind")
         _log_outside(active, cell_geoms, progress)
         views = camera_views_metric(active, m["buildings"], progress.sub(0.05, 0.35))
         progress.step(0.35)
@@ -206,8 +206,14 @@ def cell_tables(
     return out
 
 
-def _geoms(gdf: gpd.GeoDataFrame | None) -> np.ndarray | None:
-    return gdf.geometry.to_numpy() if gdf is not None else None
+def _geoms(gdf: gpd.GeoDataFrame | None) -> np.ndarray:
+    return gdf.geometry.to_numpy() if gdf is not None else None  # type: ignore[return-value]
+
+
+def _present(gdf: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:
+    """A layer the caller knows is there (``metric_frame`` keeps ``None`` as ``None``)."""
+    assert gdf is not None
+    return gdf
 
 
 def _view_layer(views: Views, frame: MetricFrame) -> gpd.GeoDataFrame:
@@ -375,7 +381,7 @@ def incident_layers(
     progress = progress or Progress()
     cells = normalize_cells(cells, progress)
     _, m = metric_frame({"cells": cells, "incidents": incidents}, cells, progress)
-    stats = incident_stats(m["incidents"], m["cells"].geometry.to_numpy(),
+    stats = incident_stats(_present(m["incidents"]), _geoms(m["cells"]),
                            cells["cell_id"].to_numpy(), cells["police_office"].to_numpy(),
                            period=period, compare=compare, progress=progress)
     per_cell = stats.cells.reset_index(drop=True)

@@ -83,9 +83,10 @@ GEOJSON_FIELDS: dict[str, tuple[str, ...]] = {
 
 
 #: The property that gives each feature its stable GeoJSON ``id`` (overlap: "cell-n").
-ID_FIELD = {"cells": "cell_id", "camera_views": "camera_id", "blind_spots": "blind_id",
-            "cell_stats": "cell_id", "cameras": "camera_id", "roads": "road_id",
-            "incidents": "incident_id", "overlap": ("cell_id", "n_cameras")}
+ID_FIELD: dict[str, str | tuple[str, ...]] = {
+    "cells": "cell_id", "camera_views": "camera_id", "blind_spots": "blind_id",
+    "cell_stats": "cell_id", "cameras": "camera_id", "roads": "road_id",
+    "incidents": "incident_id", "overlap": ("cell_id", "n_cameras")}
 
 
 #: Layers exported, in this order; other layers of the GeoPackage never leave.
@@ -167,6 +168,7 @@ def round_geometries(geoms: Iterable, decimals: int = COORD_DECIMALS) -> np.ndar
     rings are counter-clockwise and holes clockwise (RFC 7946 section 3.1.6).
     """
     geoms = shapely.force_2d(np.asarray(list(geoms), dtype=object))
+    assert isinstance(geoms, np.ndarray)
     grid = 10.0 ** -decimals
     out = np.empty(len(geoms), dtype=object)
     for i, geom in enumerate(geoms):  # per feature: GEOS failures must stay local
@@ -312,8 +314,8 @@ def to_feature_collection(
     if lost:
         progress.info(f"{layer}: {lost} geometr{'y' if lost == 1 else 'ies'} narrower than "
                       f"the export precision (1e-{decimals}°) collapsed; exported as null")
-    names = GEOJSON_FIELDS.get(layer, ()) if fields is None else tuple(fields)
-    names = [f for f in names if f in wgs.columns]
+    wanted = GEOJSON_FIELDS.get(layer, ()) if fields is None else tuple(fields)
+    names = [f for f in wanted if f in wgs.columns]
     ids = _ids(wgs, layer, progress, id_field)
     columns = {k: wgs[k].tolist() for k in names}  # per column: a row would upcast ints
     features = []

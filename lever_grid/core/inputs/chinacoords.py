@@ -242,8 +242,9 @@ def convert_frame(gdf: gpd.GeoDataFrame, system: str, *,
     if key == "wgs84":
         return gdf
     crs = CRS.from_user_input(gdf.crs) if gdf.crs is not None else None
-    if crs is None or not crs.is_geographic or abs(
-            crs.ellipsoid.semi_major_metre - 6378137.0) > 1.0:
+    ellipsoid = crs.ellipsoid if crs is not None else None
+    if crs is None or ellipsoid is None or not crs.is_geographic or abs(
+            ellipsoid.semi_major_metre - 6378137.0) > 1.0:
         name = crs.name if crs is not None else "a local plan without CRS"
         raise InputError(
             f"--coords {key} converts longitude/latitude from Chinese web maps, but the "

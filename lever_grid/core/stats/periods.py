@@ -110,10 +110,13 @@ def default_periods(
 
 
 def window(value: object, option: str) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """A period given as "START/END" text or a (start, end) pair, checked."""
     if isinstance(value, str):
         return parse_period(value, option=option)
+    if not isinstance(value, tuple | list) or len(value) != 2:
+        raise InputError(f"{option} {value!r} is not a (start, end) pair")
+    start, end = value
     try:
-        start, end = value  # type: ignore[misc]
         return pd.Timestamp(start), pd.Timestamp(end)
     except (TypeError, ValueError):
         raise InputError(f"{option} {value!r} is not a (start, end) pair") from None
