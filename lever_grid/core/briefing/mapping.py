@@ -35,7 +35,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS, Transformer
 
-from ..crs import defined_crs, metric_crs
+from ..crs import MetricFrame, defined_crs, to_metric
 from ..fs import atomic_path
 from ..inputs.cameras import KIND_ALIASES, KINDS
 from ..progress import Progress
@@ -182,11 +182,11 @@ def map_layers(
                                                          dtype=object))
         offline = status.astype("string").str.strip().str.lower().isin(["offline", "离线"])
         out["cameras"]["online"] = ~offline.fillna(False).to_numpy(dtype=bool)
-    if defined_crs(cells.crs) is None:  # a local site plan: drawn as it is, in metres
+    frame = MetricFrame.of(cells)  # true metres, so that the scale bar is right
+    if frame.local:  # a local site plan: drawn as it is
         return {k: v.set_crs(None, allow_override=True) if v.crs is not None else v
                 for k, v in out.items()}
-    target = metric_crs(cells.crs, tuple(cells.total_bounds))
-    return {k: v.to_crs(target) if defined_crs(v.crs) is not None else v
+    return {k: to_metric(v, frame.crs) if defined_crs(v.crs) is not None else v
             for k, v in out.items()}
 
 

@@ -39,7 +39,7 @@ from qgis.PyQt.QtWidgets import (
     QLineEdit,
 )
 
-from ...core.crs import metric_crs, to_metric
+from ...core.crs import MetricFrame
 from ...core.geometry import polygonal
 from ...core.grid.roadnet import build_faces, repair_roads
 from ...core.inputs.cameras import DEFAULT_RANGE_M, DEFAULT_SECTOR_FOV, KINDS
@@ -130,24 +130,23 @@ def road_faces(roads: QgsVectorLayer, cells: QgsVectorLayer | None = None,
     """
     road_gdf = source_to_gdf(roads, roads.name(), "roads")
     ref = source_to_gdf(cells, cells.name(), "cells") if cells is not None else road_gdf
-    metric = metric_crs(ref.crs, tuple(ref.total_bounds))
-    lines = to_metric(road_gdf, metric).geometry.to_numpy()
+    frame = MetricFrame.of(ref)
+    metric = frame.crs
+    lines = frame.forward(road_gdf).geometry.to_numpy()
     pieces, _ = repair_roads(lines, snap=snap)
     outline = None
     if boundary is not None:
-        bnd = to_metric(source_to_gdf(boundary, boundary.name(), "boundary"), metric)
+        bnd = frame.forward(source_to_gdf(boundary, boundary.name(), "boundary"))
         outline = shapely.union_all(bnd.geometry.to_numpy())
     else:
         parts = [build_faces(pieces, None, snap=snap).outline]
         if cells is not None:
-            parts.append(shapely.union_all(to_metric(ref, metric).geometry.to_numpy()))
+            parts.append(shapely.union_all(frame.forward(ref).geometry.to_numpy()))
         outline = shapely.union_all([p for p in parts if p is not None and not p.is_empty])
     faces = build_faces(pieces, outline, snap=snap).geoms
     import geopandas as gpd
 
-    frame = gpd.GeoSeries(faces, crs=metric)
-    return frame.to_crs(ref.crs).to_numpy() if ref.crs is not None and metric != ref.crs \
-        else frame.to_numpy()
+    return frame.back(gpd.GeoDataFrame(geometry=faces, crs=metric)).geometry.to_numpy()
 
 
 class FaceTool(QgsMapTool):
