@@ -10,11 +10,14 @@ import pandas as pd
 import shapely
 
 from .coverage.arrangement import DEFAULT_ROAD_WIDTH_M, Coverage, coverage_by_cell, watch_areas
+from .coverage.mounts import indoor_free, mounted_views
 from .coverage.views import view_polygons
+from .coverage.watchpoints import watch_point_table
 from .crs import MetricFrame, metric_frame
 from .errors import InputError
 from .inputs.cameras import normalize_cameras, parse_kinds
 from .inputs.cells import normalize_cells, normalize_polygons
+from .inputs.walls import normalize_walls, normalize_watch_points
 from .progress import Progress
 from .stats.incidents import IncidentStats, incident_stats
 
@@ -81,6 +84,8 @@ def analyse(
     road_width: float = DEFAULT_ROAD_WIDTH_M,
     progress: Progress | None = None,
     overlap: bool = True,
+    walls: gpd.GeoDataFrame | None = None,
+    watch_points: gpd.GeoDataFrame | None = None,
 ) -> Layers:
     """Camera coverage, blind spots and incident change per cell: the whole pipeline.
 
@@ -88,7 +93,9 @@ def analyse(
     coverage per cell → incident statistics → the contract's output layers, written back
     in the CRS (and units) of ``cells``: cells, camera_views, overlap, blind_spots,
     cell_stats, office_stats and (with incidents) incidents. ``overlap=False`` leaves the
-    overlap layer empty (every other figure is the same).
+    overlap layer empty (every other figure is the same). ``walls`` (lines) block views
+    like building edges (:mod:`.coverage.walls`); ``watch_points`` (named points: gates,
+    doors) add the layer ``watch_points`` with the cameras that see each.
     """
     progress = progress or Progress()
     options = Options.checked(kinds=kinds, watch=watch, min_blind_area=min_blind_area,
@@ -100,19 +107,29 @@ def analyse(
         cams = normalize_cameras(cameras, progress)
         if buildings is not None:
             buildings = normalize_polygons(buildings, "buildings", progress)
+        walls = normalize_walls(walls, progress) if walls is not None else None
+        if watch_points is not None:
+            watch_points = normalize_watch_points(watch_points, progress)
         frame, m = metric_frame(
             {"cells": cells, "cameras": cams, "buildings": buildings, "roads": roads,
-             "incidents": incidents}, cells, progress)
+             "incidents": incidents, "walls": walls, "watch_points": watch_points}, cells,
+            progress)
         progress.step(0.05)
         cell_geoms = _geoms(m["cells"])
         active = _active(_present(m["cameras"]), options.kinds, progress, "every cell is blind")
         _log_outside(active, cell_geoms, progress)
-        views = camera_views_metric(active, m["buildings"], progress.sub(0.05, 0.35))
+        views = camera_views_metric(active, m["buildings"], progress.sub(0.05, 0.35),
+                                    walls=m["walls"])
         progress.step(0.35)
         layers = cell_tables(
             cells, cell_geoms, views, frame, options,
-            buildings=_geoms(m["buildings"]), roads=_geoms(m["roads"]),
+            buildings=indoor_free(_geoms(m["buildings"]), active), roads=_geoms(m["roads"]),
             incidents=m["incidents"], progress=progress.sub(0.35, 0.95))
+        if m["watch_points"] is not None:
+            layers["watch_points"] = frame.back(watch_point_table(
+                m["watch_points"], cell_geoms, cells["cell_id"].to_numpy(),
+                active["camera_id"].to_numpy(), views.geoms).set_crs(
+                    frame.crs, allow_override=True))
     progress.step(1.0)
     return layers
 
@@ -123,6 +140,7 @@ def camera_views(
     buildings: gpd.GeoDataFrame | None = None,
     kinds: str | list[str] | None = None,
     progress: Progress | None = None,
+    walls: gpd.GeoDataFrame | None = None,
 ) -> gpd.GeoDataFrame:
     """What each online camera of the chosen kinds sees: circle or sector, cut by buildings.
 
@@ -134,25 +152,27 @@ def camera_views(
         cams = normalize_cameras(cameras, progress)
         if buildings is not None:
             buildings = normalize_polygons(buildings, "buildings", progress)
-        frame, m = metric_frame({"cameras": cams, "buildings": buildings}, cams, progress)
+        walls = normalize_walls(walls, progress) if walls is not None else None
+        frame, m = metric_frame({"cameras": cams, "buildings": buildings, "walls": walls}, cams,
+                                progress)
         active = _active(m["cameras"], parse_kinds(kinds), progress, "has no view")
         progress.step(0.1)
-        views = camera_views_metric(active, m["buildings"], progress.sub(0.1, 0.95))
+        views = camera_views_metric(active, m["buildings"], progress.sub(0.1, 0.95),
+                                    walls=m["walls"])
         out = frame.back(_view_layer(views, frame))
     progress.step(1.0)
     return out
 
 
 def camera_views_metric(cams: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame | None,
-                        progress: Progress | None = None) -> Views:
-    """View polygons of ``cams`` (in metres), cut by ``buildings`` when given."""
+                        progress: Progress | None = None,
+                        walls: gpd.GeoDataFrame | None = None) -> Views:
+    """View polygons of ``cams`` (in metres), cut by ``buildings`` and ``walls`` when given
+    (mount rules: :mod:`.coverage.mounts`)."""
     points = cams.geometry.to_numpy()
     views = view_polygons(points, cams["range_m"].to_numpy(), cams["heading_deg"].to_numpy(),
                           cams["fov_deg"].to_numpy())
-    if buildings is not None and len(buildings) and len(views):
-        from .coverage.occlusion import occlude_views
-
-        views = occlude_views(points, views, buildings.geometry.to_numpy(), progress=progress)
+    views = mounted_views(cams, views, buildings, walls, progress)
     return Views(cams, np.asarray(views, dtype=object))
 
 

@@ -18,7 +18,7 @@ import shapely
 from ..geometry import balanced_chunks, group_union, map_threads, polygonal, worker_threads
 from ..progress import Progress
 
-__all__ = ["occlude_views", "shadow_polygons"]
+__all__ = ["occlude_views", "shadow_polygons", "edge_shadows", "cut_views", "indoor_halls"]
 
 
 _TOUCH_M = 0.01  # a camera this close to a footprint is on its wall
@@ -27,10 +27,22 @@ _TOUCH_M = 0.01  # a camera this close to a footprint is on its wall
 def occlude_views(
     points: np.ndarray,
     views: np.ndarray,
-    buildings: np.ndarray,
+    buildings: np.ndarray | None = None,
     progress: Progress | None = None,
+    *,
+    walls: np.ndarray | None = None,
+    mount: np.ndarray | None = None,
+    heading_deg: np.ndarray | None = None,
+    camera_height: np.ndarray | None = None,
+    wall_height: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Views cut by the shadows of ``buildings`` (same order as ``views``).
+    """Views cut by the shadows of ``buildings`` and ``walls`` (same order as ``views``).
+
+    ``walls`` are line occluders (wall, fence, hedge lines; see :mod:`.walls` for the
+    wall-mounted and height rules). ``mount`` per camera ('' | 'pole' | 'wall' |
+    'indoor', see :data:`lever_grid.core.inputs.cameras.MOUNTS`): '' and 'wall' see
+    outward from a footprint they touch; 'pole' is on no wall, every occluder near it
+    blocks; 'indoor' sees only within the footprint it stands in.
 
     Examples
     --------
@@ -40,31 +52,88 @@ def occlude_views(
     >>> seen.contains(shapely.Point(30, 0)), seen.contains(shapely.Point(30, 25))
     (False, True)
     """
+    from .walls import wall_shadows
+
     progress = progress or Progress()
     points = np.asarray(points, dtype=object)
     views = np.asarray(views, dtype=object)
-    buildings = np.asarray(buildings, dtype=object)
-    if len(views) == 0 or len(buildings) == 0:
+    n = len(views)
+    if n == 0:
         return views
-    buildings = buildings[~(shapely.is_missing(buildings) | shapely.is_empty(buildings))]
-    parts, _ = shapely.get_parts(buildings, return_index=True)
-    parts = parts[shapely.get_type_id(parts) == 3]
-    if len(parts) == 0:
-        return views
-    view_i, part_i = shapely.STRtree(parts).query(views, predicate="intersects")
-    own = shapely.dwithin(points[view_i], parts[part_i], _TOUCH_M)
-    view_i, part_i = view_i[~own], part_i[~own]
-    progress.step(0.1)
-    if len(view_i) == 0:
-        return views
-    envelope = shapely.bounds(views[view_i])
+    mount = np.full(n, "", dtype=object) if mount is None else np.asarray(mount, dtype=object)
+    envelope = shapely.bounds(views)
     reach = np.hypot(envelope[:, 2] - envelope[:, 0], envelope[:, 3] - envelope[:, 1]) * 2 + 1
-    shadows, owner = shadow_polygons(points[view_i], parts[part_i], reach)
-    shadow_view = view_i[owner]
+    shadows, owner = [], []
+    parts = _footprint_parts(buildings)
+    if len(parts):
+        s, o = _building_shadows(points, views, parts, mount, reach)
+        shadows.append(s)
+        owner.append(o)
+    if walls is not None and len(walls):
+        s, o = wall_shadows(points, views, walls, reach, mount=mount, heading_deg=heading_deg,
+                            camera_height=camera_height, wall_height=wall_height)
+        shadows.append(s)
+        owner.append(o)
+    progress.step(0.3)
+    out = views
+    if shadows:
+        out = cut_views(views, np.concatenate(shadows), np.concatenate(owner),
+                        progress.sub(0.3, 0.95))
+    indoor = mount == "indoor"
+    if indoor.any():
+        hall = indoor_halls(points[indoor], parts)
+        out = out.copy()
+        out[indoor] = polygonal(shapely.intersection(out[indoor], hall))
+    progress.step(1.0)
+    return out
+
+
+def _footprint_parts(buildings: np.ndarray | None) -> np.ndarray:
+    """Single polygons of the non-empty ``buildings``."""
+    if buildings is None:
+        return np.empty(0, dtype=object)
+    buildings = np.asarray(buildings, dtype=object)
+    buildings = buildings[~(shapely.is_missing(buildings) | shapely.is_empty(buildings))]
+    parts = shapely.get_parts(buildings)
+    return parts[shapely.get_type_id(parts) == 3]
+
+
+def indoor_halls(points: np.ndarray, parts: np.ndarray) -> np.ndarray:
+    """For each point, the footprint (union of parts) it stands in or on, within 1 cm.
+
+    An empty polygon where there is none (the pipeline refuses such indoor cameras).
+    """
+    points = np.asarray(points, dtype=object)
+    hall = np.full(len(points), shapely.Polygon(), dtype=object)
+    if len(parts) == 0 or len(points) == 0:
+        return hall
+    pt_i, part_i = shapely.STRtree(parts).query(points, predicate="dwithin", distance=_TOUCH_M)
+    if len(pt_i):
+        merged = group_union(parts[part_i], pt_i, len(points))
+        has = np.array([m is not None for m in merged], dtype=bool)
+        hall[has] = merged[has]
+    return hall
+
+
+def _building_shadows(points, views, parts, mount, reach):
+    """Shadows of footprint ``parts`` and the index of the view each one cuts."""
+    view_i, part_i = shapely.STRtree(parts).query(views, predicate="intersects")
+    own = shapely.dwithin(points[view_i], parts[part_i], _TOUCH_M) & (mount[view_i] != "pole")
+    view_i, part_i = view_i[~own], part_i[~own]
+    if len(view_i) == 0:
+        return np.empty(0, dtype=object), np.empty(0, dtype=np.intp)
+    shadows, pair = shadow_polygons(points[view_i], parts[part_i], reach[view_i])
+    return shadows, view_i[pair]
+
+
+def cut_views(views: np.ndarray, shadows: np.ndarray, shadow_view: np.ndarray,
+              progress: Progress | None = None) -> np.ndarray:
+    """``views`` minus the union of the ``shadows`` that belong to each (``shadow_view``)."""
+    progress = progress or Progress()
+    if len(shadows) == 0:
+        return views
     order = np.argsort(shadow_view, kind="stable")
     shadows, shadow_view = shadows[order], shadow_view[order]
-    progress.step(0.3)
-
     hit = np.unique(shadow_view)
     counts = np.bincount(shadow_view)[hit]
     starts = np.searchsorted(shadow_view, hit)
@@ -82,7 +151,7 @@ def occlude_views(
     for done, (chunk, seen) in enumerate(zip(chunks, map_threads(run, chunks, workers),
                                              strict=True), start=1):
         out[hit[chunk]] = seen
-        progress.step(0.3 + 0.7 * done / len(chunks))
+        progress.step(done / len(chunks))
     return out
 
 
@@ -134,6 +203,18 @@ def shadow_polygons(
     a, b, da, db, la, lb, eye, far, pair = (
         v[ok] for v in (a, b, da, db, la, lb, eye, far, pair)
     )
+    return edge_shadows(eye, a, b, far[:, 0]), pair
+
+
+def edge_shadows(eye: np.ndarray, a: np.ndarray, b: np.ndarray, far: np.ndarray) -> np.ndarray:
+    """Shadow polygons a, b, b', m', a' of the segments (a, b) seen from ``eye`` (k x 2).
+
+    The segments must not be seen edge-on and must not touch their eye (callers filter).
+    """
+    da, db = a - eye, b - eye
+    la = np.hypot(da[:, 0], da[:, 1])[:, None]
+    lb = np.hypot(db[:, 0], db[:, 1])[:, None]
+    far = np.asarray(far, dtype=float)[:, None]
     ua, ub = da / la, db / lb
     a_far = a + ua * far
     b_far = b + ub * far
@@ -143,4 +224,4 @@ def shadow_polygons(
     mid_dir = np.where(mid_len > 1e-9, mid / np.maximum(mid_len, 1e-12), side)
     m_far = eye + mid_dir * (np.maximum(la, lb) + far) * 2.0
     ring = np.stack([a, b, b_far, m_far, a_far, a], axis=1)
-    return shapely.polygons(ring), pair
+    return shapely.polygons(ring)

@@ -12,7 +12,7 @@ from ..progress import Progress
 
 __all__ = [
     "KINDS", "KIND_ALIASES", "DEFAULT_RANGE_M", "DEFAULT_SECTOR_FOV", "parse_kinds",
-    "normalize_cameras",
+    "normalize_cameras", "MOUNTS", "MOUNT_ALIASES",
 ]
 
 
@@ -57,6 +57,23 @@ DEFAULT_RANGE_M = {
 
 #: Field of view used when a heading is given but fov_deg is empty (degrees).
 DEFAULT_SECTOR_FOV = 90.0
+
+
+#: How a camera is mounted (field ``mount``); empty keeps the default rule (a camera on
+#: or inside a footprint is on its wall and sees outward).
+MOUNTS = ("pole", "wall", "indoor")
+
+
+#: Accepted spellings (lower-cased) of each mount, Chinese included.
+MOUNT_ALIASES = {
+    "": "", "pole": "pole", "立杆": "pole", "杆": "pole", "杆装": "pole",
+    "wall": "wall", "壁装": "wall", "墙": "wall", "墙装": "wall",
+    "indoor": "indoor", "室内": "indoor",
+}
+
+
+#: Highest plausible mount height (m).
+MAX_HEIGHT_M = 300.0
 
 
 _STATUS = {"online": True, "offline": False, "在线": True, "离线": False, "": True}
@@ -127,7 +144,8 @@ def normalize_cameras(cams: gpd.GeoDataFrame, progress: Progress | None = None) 
     """Validate a cameras layer and fill defaults.
 
     Returns a GeoDataFrame with columns camera_id (str), kind (canonical), online (bool),
-    range_m, heading_deg (NaN = omnidirectional), fov_deg, and the point geometry.
+    range_m, heading_deg (NaN = omnidirectional), fov_deg, mount ('' | pole | wall |
+    indoor), height_m (NaN = unknown) and the point geometry.
     Raises :class:`InputError` on the first bad value, naming feature and field.
     """
     progress = progress or Progress()
@@ -213,6 +231,16 @@ def normalize_cameras(cams: gpd.GeoDataFrame, progress: Progress | None = None) 
     fov = fov.where(fov.notna(), np.where(heading.notna(), DEFAULT_SECTOR_FOV, 360.0))
     heading = heading.where(fov < 360.0)
 
+    if "mount" in cams.columns:
+        mount = _lookup(_text(cams, "mount"), MOUNT_ALIASES, missing="")
+        _first_bad(cams, [m is None for m in mount], "mount",
+                   "unknown mount {value!r}; allowed: pole, wall, indoor (or empty)")
+    else:
+        mount = np.full(len(cams), "", dtype=object)
+    height = _numeric(cams, "height_m")
+    _first_bad(cams, height.notna() & ((height < 0) | (height > MAX_HEIGHT_M)), "height_m",
+               f"height_m must be within 0-{MAX_HEIGHT_M:g} m, got {{value}}")
+
     out = gpd.GeoDataFrame(
         {
             "camera_id": ids.astype(str),
@@ -221,6 +249,8 @@ def normalize_cameras(cams: gpd.GeoDataFrame, progress: Progress | None = None) 
             "range_m": range_m.to_numpy(dtype=float),
             "heading_deg": (heading % 360.0).to_numpy(dtype=float),
             "fov_deg": fov.to_numpy(dtype=float),
+            "mount": mount.astype(str),
+            "height_m": height.to_numpy(dtype=float),
         },
         geometry=shapely.force_2d(geoms),
         crs=cams.crs,
