@@ -53,6 +53,10 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--incidents", help="incidents layer, CSV or XLSX")
     a.add_argument("--buildings", help="building footprints (occluders)")
     a.add_argument("--roads", help="roads (road length and road coverage)")
+    a.add_argument("--walls", help="wall, fence and hedge lines that block views (optional "
+                   "height_m); a DXF plan: 'plan.dxf|cadlayer=WALL'")
+    a.add_argument("--watch-points", metavar="F", help="named points to check (gates, "
+                   "doors): layer watch_points says which cameras see each")
     _incident_options(a)
     a.add_argument("--kinds", help="camera kinds that count, e.g. public1,public2")
     a.add_argument("--watch", choices=("cells", "roads"), default="cells")
@@ -60,8 +64,9 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--no-overlap", action="store_true", help="leave the overlap layer empty "
                    "(same figures, much faster on city-scale data)")
     a.add_argument("--assume-crs", help="CRS for inputs without one: EPSG:NNNN or 'local'")
-    a.add_argument("--units", choices=("m", "mm", "cm", "ft"), default="m",
-                   help="units of a local site plan (--assume-crs local); default m")
+    a.add_argument("--units", choices=("m", "mm", "cm", "ft"),
+                   help="units of a local site plan (--assume-crs local); default m, or a "
+                   "DXF plan's $INSUNITS")
     a.add_argument("--out", required=True, help="output GeoPackage")
 
     c = sub.add_parser("cells", help="build N balanced, compact, contiguous grid cells from roads")
@@ -75,7 +80,7 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--snap", type=float, default=3.0, metavar="M",
                    help="snap road ends and close gaps within M metres (default 3)")
     c.add_argument("--assume-crs", help="CRS for inputs without one: EPSG:NNNN or 'local'")
-    c.add_argument("--units", choices=("m", "mm", "cm", "ft"), default="m",
+    c.add_argument("--units", choices=("m", "mm", "cm", "ft"),
                    help="units of a local site plan (--assume-crs local); default m")
     c.add_argument("--out", required=True, help="output GeoPackage (layer cells)")
 
@@ -85,7 +90,7 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("--roads")
     v.add_argument("--boundary")
     v.add_argument("--assume-crs", help="CRS for inputs without one: EPSG:NNNN or 'local'")
-    v.add_argument("--units", choices=("m", "mm", "cm", "ft"), default="m",
+    v.add_argument("--units", choices=("m", "mm", "cm", "ft"),
                    help="units of a local site plan (--assume-crs local); default m")
     v.add_argument("--out", required=True, help="output GeoPackage (layer problems)")
 
@@ -94,7 +99,7 @@ def _parser() -> argparse.ArgumentParser:
     i.add_argument("--incidents", required=True, help="GeoPackage/GeoJSON/Shapefile/CSV/XLSX")
     _incident_options(i)
     i.add_argument("--assume-crs", help="CRS for inputs without one: EPSG:NNNN or 'local'")
-    i.add_argument("--units", choices=("m", "mm", "cm", "ft"), default="m",
+    i.add_argument("--units", choices=("m", "mm", "cm", "ft"),
                    help="units of a local site plan (--assume-crs local); default m")
     i.add_argument("--out", required=True, help="output GeoPackage (cell_incidents, "
                    "office_stats)")
@@ -134,6 +139,8 @@ def _parser() -> argparse.ArgumentParser:
 
     d = sub.add_parser("demo", help="run the whole job on the bundled sample village")
     d.add_argument("--out", default="outputs/demo", metavar="DIR")
+    d.add_argument("--factory", action="store_true", help="the factory audit instead: a CAD "
+                   "site plan in millimetres, walls, gates, indoor and wall cameras")
     return p
 
 
@@ -154,15 +161,17 @@ def _read(path: str | None, role: str, args, geometry=None):
 
     if path is None:
         return None
-    gdf = read_layer(path, role, geometry=geometry, assume_crs=getattr(args, "assume_crs", None))
+    gdf = read_layer(path, role, geometry=geometry, assume_crs=getattr(args, "assume_crs", None),
+                     units=getattr(args, "units", None))
     return _with_units(gdf, args)
 
 
 def _with_units(gdf, args):
-    """A local site plan's coordinates are in ``--units`` (default metres)."""
+    """A local site plan's coordinates are in ``--units`` (default metres); a DXF plan is
+    already in metres (read_layer scaled it by --units or its $INSUNITS)."""
     from .core.crs import UNITS
 
-    if gdf is not None and gdf.attrs.get("local"):
+    if gdf is not None and gdf.attrs.get("local") and "source_unit_factor" not in gdf.attrs:
         gdf.attrs["unit_factor"] = UNITS[getattr(args, "units", None) or "m"]
     return gdf
 
@@ -176,12 +185,14 @@ def _cmd_analyse(args, progress) -> int:
     cameras = _read(args.cameras, "cameras", args, POINTS)
     buildings = _read(args.buildings, "buildings", args, POLYGONS)
     roads = _read(args.roads, "roads", args, LINES)
+    walls = _read(args.walls, "walls", args, LINES)
+    watch_points = _read(args.watch_points, "watch points", args, POINTS)
     incidents = _incidents(args, progress)
     period, compare = _periods(args)
     layers = analyse(cells, cameras, buildings=buildings, roads=roads, incidents=incidents,
                      period=period, compare=compare, kinds=args.kinds, watch=args.watch,
                      min_blind_area=args.min_blind_area, overlap=not args.no_overlap,
-                     progress=progress)
+                     progress=progress, walls=walls, watch_points=watch_points)
     write_layers(args.out, layers)
     progress.info(f"wrote {args.out}")
     return EXIT_OK
@@ -332,6 +343,12 @@ def _cmd_map(args, progress) -> int:
 def _cmd_demo(args, progress) -> int:
     from .demo import run_demo
 
+    if args.factory:
+        from .demo_factory import run_factory_demo
+
+        out = Path(args.out) if args.out != "outputs/demo" else Path("outputs/demo-factory")
+        run_factory_demo(out, progress)
+        return EXIT_OK
     run_demo(Path(args.out), progress)
     return EXIT_OK
 
@@ -365,7 +382,7 @@ def main(argv: list[str] | None = None) -> int:
             raise InputError("--out is a folder; give a GeoPackage file name such as "
                              f"{Path(out) / 'analysis.gpkg'}", file=out)
         for option in ("cells", "cameras", "buildings", "roads", "incidents", "boundary",
-                       "locked"):
+                       "locked", "walls", "watch_points"):
             value = getattr(args, option, None)
             if not value:
                 continue
@@ -374,7 +391,8 @@ def main(argv: list[str] | None = None) -> int:
             if not same and source.exists() and Path(out).exists():
                 same = os.path.samefile(source, out)
             if same:
-                raise InputError(f"--out would overwrite the --{option} input; write the "
+                flag = option.replace("_", "-")
+                raise InputError(f"--out would overwrite the --{flag} input; write the "
                                  "results to another file", file=out)
 
     try:

@@ -64,7 +64,7 @@
     <message>
         <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="155"/>
         <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="416"/>
-        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="45"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="46"/>
         <source>Roads</source>
         <translation>道路</translation>
     </message>
@@ -83,7 +83,7 @@
     <message>
         <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="156"/>
         <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="417"/>
-        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="40"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="41"/>
         <source>Cameras</source>
         <translation>摄像头</translation>
     </message>
@@ -255,15 +255,15 @@
     </message>
     <message>
         <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="415"/>
-        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="42"/>
-        <location filename="../../lever_grid/qgis_plugin/processing/cameraviews.py" line="39"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="43"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/cameraviews.py" line="37"/>
         <source>Buildings</source>
         <translation>建筑</translation>
     </message>
     <message>
         <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="417"/>
         <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="178"/>
-        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="47"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="56"/>
         <source>Incidents</source>
         <translation>警情</translation>
     </message>
@@ -572,7 +572,7 @@
     </message>
     <message>
         <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="37"/>
-        <location filename="../../lever_grid/qgis_plugin/processing/cameraviews.py" line="23"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/cameraviews.py" line="21"/>
         <source>Camera views</source>
         <translation>摄像头视域</translation>
     </message>
@@ -672,109 +672,127 @@
         <translation>分析视频覆盖…</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="26"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="25"/>
         <source>Analyse camera coverage and incidents</source>
         <translation>分析视频覆盖与警情</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="27"/>
-        <source>Computes what the cameras see in every grid cell: camera views (circles or field-of-view sectors cut by buildings), overlap counts, blind spots, road coverage and incident change between two periods. Writes one GeoPackage with the layers cells, camera_views, overlap, blind_spots, cell_stats and office_stats.</source>
-        <translation>计算各网格内摄像头的覆盖：摄像头视域（圆形，或被建筑遮挡后的视场扇形）、重叠数、盲区、道路覆盖以及两个时期之间的警情变化。结果写入一个 GeoPackage，含图层 cells、camera_views、overlap、blind_spots、cell_stats 和 office_stats。</translation>
+        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="26"/>
+        <source>Computes what the cameras see in every grid cell: camera views (circles or field-of-view sectors cut by buildings), overlap counts, blind spots, road coverage and incident change between two periods. Walls and fences (lines) block views like buildings; watch points (gates, doors) are reported seen or unseen with the cameras that see them. Writes one GeoPackage with the layers cells, camera_views, overlap, blind_spots, cell_stats and office_stats (and watch_points when given).</source>
+        <translation>计算各网格内摄像头的覆盖：摄像头视域（圆形，或被建筑遮挡后的视场扇形）、重叠数、盲区、道路覆盖以及两个时期之间的警情变化。围墙和栅栏（线）像建筑一样遮挡视域；关注点（大门、门口）逐个报告是否被看到以及由哪些摄像头看到。结果写入一个 GeoPackage，含图层 cells、camera_views、overlap、blind_spots、cell_stats 和 office_stats（给出关注点时另有 watch_points）。</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="38"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="39"/>
         <source>Polygon layer of grid cells with a unique cell_id field.</source>
         <translation>网格面图层，需有唯一的 cell_id 字段。</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="40"/>
-        <location filename="../../lever_grid/qgis_plugin/processing/cameraviews.py" line="37"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="41"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/cameraviews.py" line="35"/>
         <source>Point layer with camera_id and kind; optional status, range_m, heading_deg, fov_deg.</source>
         <translation>摄像头点图层，需有 camera_id 和 kind；可选 status、range_m、heading_deg、fov_deg。</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="42"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="43"/>
         <source>Building footprints: they block camera views and are not watched.</source>
         <translation>建筑轮廓：遮挡摄像头视野，且不计入监控范围。</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="45"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="46"/>
         <source>Road centrelines, for road length and road coverage per cell.</source>
         <translation>道路中心线，用于计算各网格的道路长度和道路覆盖。</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="47"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="48"/>
+        <source>Wall, fence and hedge lines that block camera views; optional height_m (a wall lower than the camera&apos;s height_m does not block it).</source>
+        <translation>遮挡摄像头视域的围墙、栅栏和绿篱线；可选 height_m（墙低于摄像头的 height_m 时不遮挡该摄像头）。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="52"/>
+        <source>Named points (field name) such as gates and doors: the watch_points layer says whether each is seen and by which cameras.</source>
+        <translation>带名称（name 字段）的点，如大门和门口：watch_points 图层给出每个点是否被看到以及由哪些摄像头看到。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="56"/>
         <source>Incident points with incident_id, occurred_at and optional category.</source>
         <translation>警情点，需有 incident_id、occurred_at，可选 category。</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="50"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="59"/>
         <location filename="../../lever_grid/qgis_plugin/processing/incidentstats.py" line="37"/>
         <source>ISO dates, e.g. 2025-01-01/2025-05-31. Default: 1 January of the latest incident&apos;s year to its date.</source>
         <translation>ISO 日期，例如 2025-01-01/2025-05-31。默认：最新一起警情所在年份的 1 月 1 日至该警情日期。</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="54"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="63"/>
         <location filename="../../lever_grid/qgis_plugin/processing/incidentstats.py" line="41"/>
         <source>Default: the current period one year earlier.</source>
         <translation>默认：本期的上年同期。</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="57"/>
-        <location filename="../../lever_grid/qgis_plugin/processing/cameraviews.py" line="43"/>
-        <source>Leave empty for all kinds; e.g. only public1 and public2 for public cameras.</source>
-        <translation>留空表示全部类型；例如只选 public1 和 public2 表示只算公安视频。</translation>
-    </message>
-    <message>
-        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="60"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="67"/>
         <source>cells: the cell minus buildings; roads: the road corridor inside the cell.</source>
         <translation>cells：网格扣除建筑；roads：网格内的道路走廊。</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="63"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="70"/>
         <source>Blind pieces smaller than this are dropped and reported.</source>
         <translation>小于此面积的盲区碎片将被剔除并记录。</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="66"/>
-        <location filename="../../lever_grid/qgis_plugin/processing/cameraviews.py" line="46"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="73"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/cameraviews.py" line="42"/>
         <source>The GeoPackage that receives every output layer.</source>
         <translation>接收全部输出图层的 GeoPackage。</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="50"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="48"/>
+        <source>Walls and fences</source>
+        <translation>围墙和栅栏</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="52"/>
+        <source>Watch points (gates)</source>
+        <translation>关注点（大门）</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="59"/>
         <location filename="../../lever_grid/qgis_plugin/processing/incidentstats.py" line="38"/>
         <source>Current period (START/END)</source>
         <translation>本期（开始/结束）</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="54"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="63"/>
         <location filename="../../lever_grid/qgis_plugin/processing/incidentstats.py" line="42"/>
         <source>Previous period (START/END)</source>
         <translation>上期（开始/结束）</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="57"/>
-        <location filename="../../lever_grid/qgis_plugin/processing/cameraviews.py" line="43"/>
-        <source>Camera kinds that count</source>
-        <translation>参与统计的摄像头类型</translation>
-    </message>
-    <message>
-        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="60"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="67"/>
         <source>Area to watch</source>
         <translation>监控范围</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="63"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="70"/>
         <source>Smallest blind spot (m²)</source>
         <translation>最小盲区（平方米）</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="66"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="73"/>
         <location filename="../../lever_grid/qgis_plugin/processing/buildcells.py" line="79"/>
-        <location filename="../../lever_grid/qgis_plugin/processing/cameraviews.py" line="46"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/cameraviews.py" line="42"/>
         <source>Output GeoPackage</source>
         <translation>输出 GeoPackage</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/base.py" line="81"/>
+        <source>Leave empty for all kinds; e.g. only public1 and public2 for public cameras.</source>
+        <translation>留空表示全部类型；例如只选 public1 和 public2 表示只算公安视频。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/base.py" line="82"/>
+        <source>Camera kinds that count</source>
+        <translation>参与统计的摄像头类型</translation>
     </message>
     <message>
         <location filename="../../lever_grid/qgis_plugin/processing/buildcells.py" line="30"/>
@@ -858,12 +876,12 @@
         <translation>网格</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/processing/cameraviews.py" line="24"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/cameraviews.py" line="22"/>
         <source>Draws what every online camera of the chosen kinds sees: a circle of its range (range_m, or the default of its kind) or, with a heading, a field-of-view sector; with buildings, the part of it no building hides. Circles have 64 sides (QGIS&apos;s Buffer with 16 segments per quarter); sectors are QGIS&apos;s Wedge buffers segmentized by 5.625° (Segmentize by maximum angle). Writes the layer camera_views (camera_id, kind, area_m2) into a GeoPackage, in the cameras&apos; CRS; areas are in square metres.</source>
         <translation>绘制所选类型中每个在线摄像头能看到的范围：按可视距离（range_m，缺省时取该类型默认值）画圆，有朝向时画视场扇形；有建筑物时只保留未被遮挡的部分。圆为64边形（QGIS缓冲区，每四分之一圆16段）；扇形为QGIS楔形缓冲区按最大角度5.625°分段。结果写入GeoPackage的camera_views图层（camera_id、kind、area_m2），坐标系同摄像头图层，面积单位为平方米。</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/processing/cameraviews.py" line="39"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/cameraviews.py" line="37"/>
         <source>Building footprints: a view stops at the first wall. A camera on a wall or inside a building is not blinded by that building.</source>
         <translation>建筑物轮廓：视线止于第一面墙。装在墙上或位于建筑物内的摄像头不会被该建筑物遮挡。</translation>
     </message>

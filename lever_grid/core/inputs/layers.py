@@ -15,6 +15,7 @@ from pyproj import CRS
 
 from ..crs import LOCAL, check_coordinates
 from ..errors import InputError
+from .dxf import is_dxf, read_dxf
 
 __all__ = [
     "ROLE_GEOMETRY", "LayerSpec", "list_layers", "choose_layer", "read_attributes", "read_layer",
@@ -34,30 +35,36 @@ POINTS = ("Point",)
 #: Geometry types each input role accepts (the CLI and Processing check the same).
 ROLE_GEOMETRY = {"cells": POLYGONS, "buildings": POLYGONS, "boundary": POLYGONS,
                  "locked": POLYGONS, "locked cells": POLYGONS, "roads": LINES,
-                 "cameras": POINTS, "incidents": POINTS}
+                 "cameras": POINTS, "incidents": POINTS, "walls": LINES,
+                 "watch points": POINTS}
 
 
 @dataclass(frozen=True)
 class LayerSpec:
-    """A file path plus an optional layer name (QGIS style ``path|layername=NAME``)."""
+    """A file path plus an optional layer name (QGIS style ``path|layername=NAME``) and,
+    for a DXF site plan, a CAD layer (``plan.dxf|cadlayer=WALL``)."""
 
     path: str
     layer: str | None = None
+    cadlayer: str | None = None
 
     @classmethod
     def parse(cls, text: str | os.PathLike) -> LayerSpec:
         text = os.fspath(text)
-        if "|" in text:
-            path, _, rest = text.partition("|")
-            for part in rest.split("|"):
-                key, _, value = part.partition("=")
-                if key.strip().lower() == "layername" and value:
-                    return cls(path, value)
-            return cls(path)
-        return cls(text)
+        if "|" not in text:
+            return cls(text)
+        path, _, rest = text.partition("|")
+        found: dict[str, str] = {}
+        for part in rest.split("|"):
+            key, _, value = part.partition("=")
+            key = key.strip().lower()
+            if key in ("layername", "cadlayer") and value and key not in found:
+                found[key] = value
+        return cls(path, found.get("layername"), found.get("cadlayer"))
 
     def __str__(self) -> str:
-        return self.path if self.layer is None else f"{self.path}|layername={self.layer}"
+        text = self.path if self.layer is None else f"{self.path}|layername={self.layer}"
+        return text if self.cadlayer is None else f"{text}|cadlayer={self.cadlayer}"
 
 
 def list_layers(path: str) -> list[str]:
@@ -143,11 +150,15 @@ def read_layer(
     *,
     geometry: tuple[str, ...] | None = None,
     assume_crs: str | None = None,
+    units: str | None = None,
 ) -> gpd.GeoDataFrame:
     """Read one input layer for ``role`` (roads, cells, cameras, ...).
 
     The result's ``attrs`` carry ``file``, ``layer`` and ``local`` (True for a site plan
-    in metres without CRS). Bad input raises :class:`InputError` naming file and layer.
+    in metres without CRS). A DXF site plan (``plan.dxf|cadlayer=NAME``, see
+    :mod:`.dxf`) comes back in metres: ``units`` (m, mm, cm, ft) or else its
+    ``$INSUNITS`` gives the drawing unit. Bad input raises :class:`InputError` naming
+    file and layer.
     """
     spec = source if isinstance(source, LayerSpec) else LayerSpec.parse(source)
     path = spec.path
@@ -155,6 +166,8 @@ def read_layer(
         raise InputError("file not found", file=path)
     if os.path.isfile(path) and os.path.getsize(path) == 0:
         raise InputError("the file is empty (0 bytes)", file=path)
+    if is_dxf(path):
+        return _read_dxf(spec, role, geometry, assume_crs, units)
     layer = choose_layer(spec, role)
     try:
         gdf = _read(path, layer)
@@ -169,6 +182,23 @@ def read_layer(
     if path.lower().endswith((".geojson", ".json")) and gdf.crs is None:
         gdf.set_crs(4326, inplace=True)
     check_layer(gdf, role, geometry, file=path, layer=layer)
+    return gdf
+
+
+def _read_dxf(spec: LayerSpec, role: str, geometry: tuple[str, ...] | None,
+              assume_crs: str | None, units: str | None) -> gpd.GeoDataFrame:
+    """A CAD layer of a DXF plan, scaled to metres, with ``assume_crs`` (needed: DXF has
+    no CRS; 'local' for a site plan)."""
+    wanted = geometry if geometry is not None else ROLE_GEOMETRY.get(role)
+    gdf = read_dxf(spec.path, spec.cadlayer, wanted, units)
+    layer = spec.cadlayer
+    gdf.attrs.update(local=False, role=role)
+    if assume_crs is None:
+        raise InputError("a DXF plan has no CRS; pass --assume-crs local (a site plan in "
+                         "its own coordinates) or --assume-crs EPSG:NNNN", file=spec.path,
+                         layer=layer)
+    _apply_crs(gdf, assume_crs, spec.path, layer)
+    check_layer(gdf, role, geometry, file=spec.path, layer=layer)
     return gdf
 
 

@@ -26,8 +26,10 @@ class AnalyseAlgorithm(LeverGridAlgorithm):
     HELP = (
         "Computes what the cameras see in every grid cell: camera views (circles or "
         "field-of-view sectors cut by buildings), overlap counts, blind spots, road coverage "
-        "and incident change between two periods. Writes one GeoPackage with the layers "
-        "cells, camera_views, overlap, blind_spots, cell_stats and office_stats."
+        "and incident change between two periods. Walls and fences (lines) block views like "
+        "buildings; watch points (gates, doors) are reported seen or unseen with the cameras "
+        "that see them. Writes one GeoPackage with the layers cells, camera_views, overlap, "
+        "blind_spots, cell_stats and office_stats (and watch_points when given)."
     )
 
     def initAlgorithm(self, config=None):
@@ -43,6 +45,14 @@ class AnalyseAlgorithm(LeverGridAlgorithm):
           "Building footprints: they block camera views and are not watched.")
         p(QgsProcessingParameterFeatureSource("ROADS", self.tr("Roads"), [line], optional=True),
           "Road centrelines, for road length and road coverage per cell.")
+        p(QgsProcessingParameterFeatureSource("WALLS", self.tr("Walls and fences"), [line],
+                                              optional=True),
+          "Wall, fence and hedge lines that block camera views; optional height_m (a wall "
+          "lower than the camera's height_m does not block it).")
+        p(QgsProcessingParameterFeatureSource("WATCH_POINTS", self.tr("Watch points (gates)"),
+                                              [point], optional=True),
+          "Named points (field name) such as gates and doors: the watch_points layer says "
+          "whether each is seen and by which cameras.")
         p(QgsProcessingParameterFeatureSource("INCIDENTS", self.tr("Incidents"), [point],
                                               optional=True),
           "Incident points with incident_id, occurred_at and optional category.")
@@ -63,7 +73,7 @@ class AnalyseAlgorithm(LeverGridAlgorithm):
         p(QgsProcessingParameterFileDestination("OUTPUT", self.tr("Output GeoPackage"),
                                                 "GeoPackage (*.gpkg)"),
           "The GeoPackage that receives every output layer.")
-        for layer in LAYER_OUTPUTS:
+        for layer in LAYER_OUTPUTS + ("watch_points",):
             self.addOutput(QgsProcessingOutputVectorLayer(layer.upper(), layer))
 
     def processAlgorithm(self, parameters, context, feedback):
@@ -85,6 +95,9 @@ class AnalyseAlgorithm(LeverGridAlgorithm):
                 self.source_gdf(parameters, "CAMERAS", context, "cameras"),
                 buildings=self.source_gdf(parameters, "BUILDINGS", context, "buildings"),
                 roads=self.source_gdf(parameters, "ROADS", context, "roads"),
+                walls=self.source_gdf(parameters, "WALLS", context, "walls"),
+                watch_points=self.source_gdf(parameters, "WATCH_POINTS", context,
+                                             "watch points"),
                 incidents=incidents, period=period, compare=compare, kinds=kinds,
                 watch=WATCH[self.parameterAsEnum(parameters, "WATCH", context)],
                 min_blind_area=self.parameterAsDouble(parameters, "MIN_BLIND_AREA", context),
@@ -93,4 +106,5 @@ class AnalyseAlgorithm(LeverGridAlgorithm):
         except InputError as err:
             raise_processing(err)
         self.write_gpkg(out, layers, parameters)
-        return load_outputs(out, LAYER_OUTPUTS, context)
+        return load_outputs(out, tuple(n for n in LAYER_OUTPUTS + ("watch_points",)
+                                       if n in layers), context)
