@@ -7,6 +7,7 @@ import glob
 import os
 import time
 import uuid
+import warnings
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
@@ -144,6 +145,9 @@ def _write_one(frame: gpd.GeoDataFrame | pd.DataFrame, path: str, name: str) -> 
     kwargs = {"layer": name, "driver": "GPKG", "append": os.path.exists(path)}
     frame = frame.reset_index(drop=True)
     if isinstance(frame, gpd.GeoDataFrame):
-        pyogrio.write_dataframe(frame, path, promote_to_multi=False, **kwargs)
+        with warnings.catch_warnings():
+            # a local site plan has no CRS on purpose: "'crs' was not provided"
+            warnings.filterwarnings("ignore", message=".*crs.* was not provided")
+            pyogrio.write_dataframe(frame, path, promote_to_multi=False, **kwargs)
     else:
         pyogrio.write_dataframe(frame, path, **kwargs)

@@ -3,9 +3,9 @@ footprints, units from ``$INSUNITS`` (or ``--units``) scaled to metres.
 
 GDAL reads a DXF as one OGR layer ``entities`` with a ``Layer`` field holding each
 entity's CAD layer; ``plan.dxf|cadlayer=WALL`` selects the entities of CAD layer WALL
-(compared case-insensitively, as CAD programs do). Text entities on a polygon layer
-name the polygon they stand in (a zone label); on a point layer they are the points
-(``Text`` is their name).
+(compared case-insensitively, as CAD programs do; ``cadlayer=WALL,FENCE`` takes both).
+Text entities on a polygon layer name the polygon they stand in (a zone label); on a
+point layer they are the points (``Text`` is their name).
 """
 
 from __future__ import annotations
@@ -134,7 +134,12 @@ def read_dxf(path: str, cadlayer: str | None, geometry: tuple[str, ...] | None,
     if cadlayer is None:
         raise InputError(f"choose a CAD layer with '{path}|cadlayer=NAME' (CAD layers: "
                          f"{', '.join(have) or 'none'})", file=path)
-    pick = names.str.lower() == cadlayer.strip().lower()
+    wanted = [c.strip().lower() for c in cadlayer.split(",") if c.strip()]
+    pick = names.str.lower().isin(wanted)
+    missing = sorted(set(wanted) - set(names.str.lower()))
+    if missing and pick.any():
+        raise InputError(f"no entity on CAD layer {missing[0]!r}; the plan has: "
+                         f"{', '.join(have) or 'none'}", file=path, layer=cadlayer)
     if not pick.any():
         raise InputError(f"no entity on CAD layer {cadlayer!r}; the plan has: "
                          f"{', '.join(have) or 'none'}", file=path, layer=cadlayer)

@@ -13,7 +13,7 @@ import pandas as pd
 import pyogrio
 from pyproj import CRS
 
-from ..crs import LOCAL, check_coordinates
+from ..crs import LOCAL, check_coordinates, defined_crs
 from ..errors import InputError
 from .dxf import is_dxf, read_dxf
 
@@ -177,6 +177,8 @@ def read_layer(
     if not isinstance(gdf, gpd.GeoDataFrame) or gdf.geometry.name not in gdf.columns:
         raise InputError(f"the layer has no geometry; {role} must be a geometry layer",
                          file=path, layer=layer)
+    if gdf.crs is not None and defined_crs(gdf.crs) is None:  # GDAL's "Undefined ... SRS"
+        gdf = gdf.set_crs(None, allow_override=True)
     gdf.attrs.update(file=path, layer=layer, local=False, role=role)
     _apply_crs(gdf, assume_crs, path, layer)
     if path.lower().endswith((".geojson", ".json")) and gdf.crs is None:
