@@ -31,6 +31,7 @@ demo: install
 
 sample: install
 	$(PY) resources/sample/make_sample.py
+	$(PY) resources/sample/make_factory.py
 
 lint: install
 	$(VENV)/bin/ruff check lever_grid tests bench .ci resources

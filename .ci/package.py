@@ -38,7 +38,7 @@ def main(out: str = "dist/lever_grid.zip") -> Path:
                 zf.write(ROOT / name, Path("lever_grid") / name)
         for sub in RESOURCE_DIRS:
             for path in _files(ROOT / "resources" / sub):
-                if path.suffix in (".ts",) or path.name == "make_sample.py":
+                if path.suffix in (".ts",) or path.name in ("make_sample.py", "make_factory.py"):
                     continue
                 zf.write(path, Path("lever_grid") / path.relative_to(ROOT))
     tmp.replace(target)

@@ -63,7 +63,12 @@ def run_factory_demo(out: Path, progress: Progress | None = None) -> dict:
     render_map(layers, out / "map.png", pdf=out / "map.pdf", cameras=cams,
                roads=inputs["roads"], progress=progress,
                title="工厂视频覆盖审计 Factory audit: coverage, blind spots and thefts")
-    print(summary_table(layers).replace("village:", "site:"))
+    table = summary_table(layers).splitlines()[:-1]  # the village line compares two periods
+    stats = layers["cell_stats"]
+    cur, blind = int(stats.incidents_current.sum()), int(stats.incidents_in_blind.sum())
+    table.append(f"site: {cur} incidents, {blind} of them in blind spots; blind area "
+                 f"{stats.blind_m2.sum():.0f} m2 of {stats.watch_m2.sum():.0f} m2 watched")
+    print("\n".join(table))
     print(gate_table(layers["watch_points"]))
     return layers
 
