@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import geopandas as gpd
+import numpy as np
 import pyogrio
 import pytest
 import shapely
@@ -33,7 +34,7 @@ def test_provider_lists_analyse(levergrid):
     assert alg is not None
     names = {p.name() for p in alg.parameterDefinitions()}
     assert {"CELLS", "CAMERAS", "BUILDINGS", "ROADS", "INCIDENTS", "PERIOD", "COMPARE",
-            "KINDS", "WATCH", "MIN_BLIND_AREA", "OUTPUT"} <= names
+            "KINDS", "WATCH", "MIN_BLIND_AREA", "OUTPUT", "WALLS", "WATCH_POINTS"} <= names
     assert all(p.help() for p in alg.parameterDefinitions())
     outputs = {o.name() for o in alg.outputDefinitions()}
     assert {"OUTPUT", "CELL_STATS", "BLIND_SPOTS", "OVERLAP", "CAMERA_VIEWS"} <= outputs
@@ -52,6 +53,32 @@ def test_analyse_matches_native_chain(levergrid, village, tmp_path):
     for cell_id, area in native.items():
         assert stats.loc[int(cell_id), "blind_m2"] == pytest.approx(area, rel=1e-6)
     assert stats.loc[2, "cameras"] == 1  # camera c stands outside every cell
+
+
+def test_walls_and_watch_points(levergrid, village, tmp_path):
+    x0, y0 = 470000.0, 2530000.0
+    extra = tmp_path / "site.gpkg"
+    gpd.GeoDataFrame({"height_m": [2.5]}, geometry=[shapely.LineString(
+        [(x0 + 30, y0 + 10), (x0 + 30, y0 + 90)])], crs=METRIC).to_file(extra, layer="walls")
+    gpd.GeoDataFrame({"name": ["west gate", "east gate"]},
+                     geometry=[shapely.Point(x0 + 25, y0 + 50), shapely.Point(x0 + 40, y0 + 50)],
+                     crs=METRIC).to_file(extra, layer="gates")
+    out = tmp_path / "out.gpkg"
+    res = run_alg("levergrid:analyse", {
+        "CELLS": f"{village}|layername=cells", "CAMERAS": f"{village}|layername=cameras",
+        "WALLS": f"{extra}|layername=walls", "WATCH_POINTS": f"{extra}|layername=gates",
+        "OUTPUT": str(out),
+    })
+    assert res["WATCH_POINTS"] == f"{out}|layername=watch_points"
+    gates = gpd.read_file(out, layer="watch_points").set_index("name")
+    assert not gates.loc["west gate", "seen"]  # behind the wall from camera a at (50, 50)
+    assert gates.loc["east gate", "camera_ids"] == "a"
+    views = gpd.read_file(out, layer="camera_views").set_index("camera_id")
+    # camera a (r = 30) loses the circular segment beyond the wall 20 m west of it:
+    # r²·acos(d/r) − d·√(r² − d²) = 309.75 m² for the true circle (1 % slack: a 64-gon)
+    full = 32 * 30**2 * np.sin(np.pi / 32)
+    hidden = 30**2 * np.arccos(20 / 30) - 20 * np.sqrt(30**2 - 20**2)
+    assert full - views.loc["a", "area_m2"] == pytest.approx(hidden, rel=1e-2)
 
 
 def test_bad_camera_raises_processing_exception(levergrid, village, tmp_path):
