@@ -111,8 +111,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"buildings + wall lines:        {t_lines:7.2f} s")
     print(f"buildings + walls as polygons: {t_poly:7.2f} s  (x{t_poly / t_lines:.2f} of lines)")
     print(f"  lines vs {THIN_M:g} m polygons: max |Δ area| per view {diff[~on_wall].max():.2e} m²"
-          f" ({int(on_wall.sum())} cameras on a wall left out), visible area "
-          f"{shapely.area(seen).sum():,.0f} vs {shapely.area(seen_poly).sum():,.0f} m²")
+          f" ({int(on_wall.sum())} cameras on a wall left out: lines give them one side, a "
+          f"polygon they touch blocks nothing), visible area of the others "
+          f"{shapely.area(seen[~on_wall]).sum():,.1f} vs "
+          f"{shapely.area(seen_poly[~on_wall]).sum():,.1f} m²")
 
     # brute force on a sample
     sample = rng.choice(len(pts), size=min(args.sample, len(pts)), replace=False)
