@@ -172,22 +172,37 @@ def test_zero_length_wall_changes_nothing():
 # --------------------------------------------------------------- indoor and the pipeline
 
 
+X0, Y0 = 470000.0, 2530000.0  # near EPSG:4547's central meridian: true metres there
+
+
+def _at(geoms):
+    """Hand-made site coordinates moved to the two_cells origin in EPSG:4547."""
+    return list(shapely.transform(np.asarray(geoms, dtype=object), lambda xy: xy + (X0, Y0)))
+
+
 def _site(cams, *, buildings=(), walls=(), wall_h=None, points=None):
-    cells = gpd.GeoDataFrame({"cell_id": [1]}, geometry=[shapely.box(-50, -50, 100, 100)],
+    """analyse() on one 150 m cell; every geometry is given in site coordinates and comes
+    back in them."""
+    cells = gpd.GeoDataFrame({"cell_id": [1]}, geometry=_at([shapely.box(-50, -50, 100, 100)]),
                              crs=METRIC)
-    cameras = gpd.GeoDataFrame(cams, geometry=[shapely.Point(c.pop("x"), c.pop("y"))
-                                               for c in cams], crs=METRIC)
+    cameras = gpd.GeoDataFrame(cams, geometry=_at([shapely.Point(c.pop("x"), c.pop("y"))
+                                                   for c in cams]), crs=METRIC)
     kw = {}
     if buildings:
-        kw["buildings"] = gpd.GeoDataFrame(geometry=list(buildings), crs=METRIC)
+        kw["buildings"] = gpd.GeoDataFrame(geometry=_at(buildings), crs=METRIC)
     if walls:
         data = {} if wall_h is None else {"height_m": wall_h}
-        kw["walls"] = gpd.GeoDataFrame(data, geometry=list(walls), crs=METRIC)
+        kw["walls"] = gpd.GeoDataFrame(data, geometry=_at(walls), crs=METRIC)
     if points is not None:
         kw["watch_points"] = gpd.GeoDataFrame(
-            {"name": [n for n, _ in points]}, geometry=[shapely.Point(p) for _, p in points],
-            crs=METRIC)
-    return analyse(cells, cameras, **kw)
+            {"name": [n for n, _ in points]},
+            geometry=_at([shapely.Point(p) for _, p in points]), crs=METRIC)
+    out = analyse(cells, cameras, **kw)
+    for name, layer in out.items():
+        if isinstance(layer, gpd.GeoDataFrame) and len(layer):
+            out[name] = layer.set_geometry(shapely.transform(layer.geometry.to_numpy(),
+                                                             lambda xy: xy - (X0, Y0)))
+    return out
 
 
 def test_indoor_camera_sees_only_its_hall_which_is_then_watched():
