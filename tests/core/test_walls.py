@@ -350,3 +350,52 @@ def test_walls_as_lines_or_as_thin_polygons_give_the_same_views(scene):
     as_polygons = occlude_views(np.array(cams, dtype=object), plain, thin)
     diff = shapely.area(shapely.symmetric_difference(as_lines, as_polygons))
     assert (diff < 1e-6).all(), diff.max()
+
+
+# -------------------------------------------------------------------------- bad input
+
+
+@pytest.fixture(scope="module")
+def bad_site(tmp_path_factory):
+    g = tmp_path_factory.mktemp("bad") / "site.gpkg"
+    frames = {
+        "cells": gpd.GeoDataFrame({"cell_id": [1]}, geometry=_at([shapely.box(0, 0, 100, 100)])),
+        "cameras": gpd.GeoDataFrame({"camera_id": ["a"], "kind": ["public1"],
+                                     "mount": ["indoor"]}, geometry=_at([shapely.Point(5, 5)])),
+        "walls": gpd.GeoDataFrame({"height_m": ["tall"]},
+                                  geometry=_at([shapely.LineString([(0, 0), (9, 9)])])),
+        "high": gpd.GeoDataFrame({"height_m": [250.0]},
+                                 geometry=_at([shapely.LineString([(0, 0), (9, 9)])])),
+        "boxes": gpd.GeoDataFrame({"x": [1]}, geometry=_at([shapely.box(0, 0, 1, 1)])),
+    }
+    for name, frame in frames.items():
+        frame.set_crs(METRIC).to_file(g, layer=name)
+    return g
+
+
+@pytest.mark.parametrize("extra, says", [
+    (["--walls", "walls"], "layer walls, feature 1, field height_m: 'tall' is not a number"),
+    (["--walls", "high"], "layer high, feature 1, field height_m: height_m must be within "
+     "0-100 m, got 250.0"),
+    (["--walls", "boxes"], "layer boxes, feature 1, field geometry: Polygon geometry where "
+     "walls must be LineString or MultiLineString"),
+    (["--watch-points", "boxes"], "field geometry: Polygon geometry where watch points must "
+     "be Point"),
+    ([], "layer cameras, feature 1, field mount: indoor camera 'a' stands in no building "
+     "footprint (give --buildings)"),
+])
+def test_bad_walls_and_mounts_are_one_line(bad_site, tmp_path, extra, says):
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    args = [sys.executable, "-m", "lever_grid", "analyse", "--cells",
+            f"{bad_site}|layername=cells", "--cameras", f"{bad_site}|layername=cameras",
+            *([extra[0], f"{bad_site}|layername={extra[1]}"] if extra else []),
+            "--out", str(tmp_path / "o.gpkg")]
+    res = subprocess.run(args, capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert res.returncode == 2 and "Traceback" not in res.stderr
+    errors = [ln for ln in res.stderr.splitlines() if "error:" in ln]
+    assert len(errors) == 1 and says in errors[0], res.stderr
+    assert not (tmp_path / "o.gpkg").exists()
