@@ -9,7 +9,8 @@ import shapely
 
 from ..errors import InputError
 from ..progress import Progress
-from .occlusion import _TOUCH_M, _footprint_parts, indoor_halls, occlude_views
+from .occlusion import footprint_parts, indoor_halls, occlude_views
+from .shadows import TOUCH_M
 
 __all__ = ["mounted_views", "check_indoor", "indoor_free"]
 
@@ -20,16 +21,16 @@ def mounted_views(cams: gpd.GeoDataFrame, views: np.ndarray,
     """``views`` of normalised ``cams`` cut by ``buildings`` and ``walls`` (all in metres),
     with the mount and height rules of :mod:`.occlusion` and :mod:`.walls`."""
     check_indoor(cams, buildings)
-    have_b = buildings is not None and len(buildings) > 0
-    have_w = walls is not None and len(walls) > 0
-    if not (have_b or have_w) or len(views) == 0:
+    bld = buildings.geometry.to_numpy() if buildings is not None and len(buildings) else None
+    wall = walls.geometry.to_numpy() if walls is not None and len(walls) else None
+    if (bld is None and wall is None) or len(views) == 0:
         return views
     return occlude_views(
-        cams.geometry.to_numpy(), views, buildings.geometry.to_numpy() if have_b else None,
-        progress=progress, walls=walls.geometry.to_numpy() if have_w else None,
+        cams.geometry.to_numpy(), views, bld, progress=progress, walls=wall,
         mount=_mount(cams), heading_deg=cams["heading_deg"].to_numpy(),
         camera_height=cams["height_m"].to_numpy() if "height_m" in cams.columns else None,
-        wall_height=walls["height_m"].to_numpy() if have_w else None)
+        wall_height=walls["height_m"].to_numpy() if walls is not None and wall is not None
+        else None)
 
 
 def _mount(cams: gpd.GeoDataFrame) -> np.ndarray:
@@ -43,7 +44,7 @@ def check_indoor(cams: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame | None) -> 
     indoor = _mount(cams) == "indoor"
     if not indoor.any():
         return
-    parts = _footprint_parts(None if buildings is None else buildings.geometry.to_numpy())
+    parts = footprint_parts(None if buildings is None else buildings.geometry.to_numpy())
     lost = shapely.is_empty(indoor_halls(cams.geometry.to_numpy()[indoor], parts))
     if lost.any():
         extra = "" if buildings is not None else " (give --buildings)"
@@ -60,7 +61,7 @@ def indoor_free(buildings: np.ndarray | None, cams: gpd.GeoDataFrame) -> np.ndar
         return buildings
     buildings = np.asarray(buildings, dtype=object)
     hit = shapely.STRtree(buildings).query(cams.geometry.to_numpy()[indoor],
-                                           predicate="dwithin", distance=_TOUCH_M)[1]
+                                           predicate="dwithin", distance=TOUCH_M)[1]
     keep = np.ones(len(buildings), dtype=bool)
     keep[hit] = False
     return buildings[keep]

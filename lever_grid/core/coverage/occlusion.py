@@ -15,13 +15,16 @@ from __future__ import annotations
 import numpy as np
 import shapely
 
-from ..geometry import balanced_chunks, group_union, map_threads, polygonal, worker_threads
+from ..geometry import group_union, polygonal
 from ..progress import Progress
+from .shadows import TOUCH_M, cut_views, edge_shadows
+from .walls import wall_shadows
 
-__all__ = ["occlude_views", "shadow_polygons", "edge_shadows", "cut_views", "indoor_halls"]
+__all__ = ["occlude_views", "shadow_polygons", "edge_shadows", "cut_views", "indoor_halls",
+           "footprint_parts"]
 
 
-_TOUCH_M = 0.01  # a camera this close to a footprint is on its wall
+_TOUCH_M = TOUCH_M  # a camera this close to a footprint is on its wall
 
 
 def occlude_views(
@@ -52,8 +55,6 @@ def occlude_views(
     >>> seen.contains(shapely.Point(30, 0)), seen.contains(shapely.Point(30, 25))
     (False, True)
     """
-    from .walls import wall_shadows
-
     progress = progress or Progress()
     points = np.asarray(points, dtype=object)
     views = np.asarray(views, dtype=object)
@@ -64,7 +65,7 @@ def occlude_views(
     envelope = shapely.bounds(views)
     reach = np.hypot(envelope[:, 2] - envelope[:, 0], envelope[:, 3] - envelope[:, 1]) * 2 + 1
     shadows, owner = [], []
-    parts = _footprint_parts(buildings)
+    parts = footprint_parts(buildings)
     if len(parts):
         s, o = _building_shadows(points, views, parts, mount, reach)
         shadows.append(s)
@@ -88,7 +89,7 @@ def occlude_views(
     return out
 
 
-def _footprint_parts(buildings: np.ndarray | None) -> np.ndarray:
+def footprint_parts(buildings: np.ndarray | None) -> np.ndarray:
     """Single polygons of the non-empty ``buildings``."""
     if buildings is None:
         return np.empty(0, dtype=object)
@@ -124,35 +125,6 @@ def _building_shadows(points, views, parts, mount, reach):
         return np.empty(0, dtype=object), np.empty(0, dtype=np.intp)
     shadows, pair = shadow_polygons(points[view_i], parts[part_i], reach[view_i])
     return shadows, view_i[pair]
-
-
-def cut_views(views: np.ndarray, shadows: np.ndarray, shadow_view: np.ndarray,
-              progress: Progress | None = None) -> np.ndarray:
-    """``views`` minus the union of the ``shadows`` that belong to each (``shadow_view``)."""
-    progress = progress or Progress()
-    if len(shadows) == 0:
-        return views
-    order = np.argsort(shadow_view, kind="stable")
-    shadows, shadow_view = shadows[order], shadow_view[order]
-    hit = np.unique(shadow_view)
-    counts = np.bincount(shadow_view)[hit]
-    starts = np.searchsorted(shadow_view, hit)
-    workers = worker_threads()
-    chunks = balanced_chunks(counts.astype(float), 4 * workers)
-
-    def run(chunk: np.ndarray) -> np.ndarray:
-        here = hit[chunk]
-        sel = np.concatenate([np.arange(s, s + c) for s, c in
-                              zip(starts[chunk], counts[chunk], strict=True)])
-        blocked = group_union(shadows[sel], np.searchsorted(here, shadow_view[sel]), len(here))
-        return polygonal(shapely.difference(views[here], blocked))
-
-    out = views.copy()
-    for done, (chunk, seen) in enumerate(zip(chunks, map_threads(run, chunks, workers),
-                                             strict=True), start=1):
-        out[hit[chunk]] = seen
-        progress.step(done / len(chunks))
-    return out
 
 
 def _oriented_edges(polygons: np.ndarray):
@@ -204,24 +176,3 @@ def shadow_polygons(
         v[ok] for v in (a, b, da, db, la, lb, eye, far, pair)
     )
     return edge_shadows(eye, a, b, far[:, 0]), pair
-
-
-def edge_shadows(eye: np.ndarray, a: np.ndarray, b: np.ndarray, far: np.ndarray) -> np.ndarray:
-    """Shadow polygons a, b, b', m', a' of the segments (a, b) seen from ``eye`` (k x 2).
-
-    The segments must not be seen edge-on and must not touch their eye (callers filter).
-    """
-    da, db = a - eye, b - eye
-    la = np.hypot(da[:, 0], da[:, 1])[:, None]
-    lb = np.hypot(db[:, 0], db[:, 1])[:, None]
-    far = np.asarray(far, dtype=float)[:, None]
-    ua, ub = da / la, db / lb
-    a_far = a + ua * far
-    b_far = b + ub * far
-    mid = ua + ub
-    mid_len = np.hypot(mid[:, 0], mid[:, 1])[:, None]
-    side = np.stack([ua[:, 1], -ua[:, 0]], axis=1)  # away from the eye, past the edge
-    mid_dir = np.where(mid_len > 1e-9, mid / np.maximum(mid_len, 1e-12), side)
-    m_far = eye + mid_dir * (np.maximum(la, lb) + far) * 2.0
-    ring = np.stack([a, b, b_far, m_far, a_far, a], axis=1)
-    return shapely.polygons(ring)

@@ -1,7 +1,7 @@
 """Line occluders: walls, fences and hedges cast shadows like building edges do.
 
 Every segment of a wall line blocks from both sides: its shadow seen from a camera is
-the same polygon a building edge casts (:func:`.occlusion.edge_shadows`), so walls feed
+the same polygon a building edge casts (:func:`.shadows.edge_shadows`), so walls feed
 the same cut as footprints.
 
 Rules (2D, documented in docs/data-model.md):
@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 import shapely
 
-from .occlusion import _TOUCH_M, edge_shadows
+from .shadows import TOUCH_M, edge_shadows
 
 __all__ = ["wall_segments", "wall_shadows"]
 
@@ -84,7 +84,7 @@ def wall_shadows(
     low = wall_h[owner[seg_i]] < cam_h[view_i]  # NaN compares False: unknown heights block
     view_i, seg_i = view_i[~low], seg_i[~low]
     eye = shapely.get_coordinates(points)
-    on = shapely.dwithin(points[view_i], segments[seg_i], _TOUCH_M) & (mount[view_i] != "pole")
+    on = shapely.dwithin(points[view_i], segments[seg_i], TOUCH_M) & (mount[view_i] != "pole")
 
     # the half-plane behind the wall a camera with a heading is mounted on
     regions, region_view = [], []

@@ -193,7 +193,7 @@ def _read_dxf(spec: LayerSpec, role: str, geometry: tuple[str, ...] | None,
     no CRS; 'local' for a site plan)."""
     wanted = geometry if geometry is not None else ROLE_GEOMETRY.get(role)
     gdf = read_dxf(spec.path, spec.cadlayer, wanted, units)
-    layer = spec.cadlayer
+    layer = str(spec.cadlayer)  # read_dxf refuses a plan without cadlayer=
     gdf.attrs.update(local=False, role=role)
     if assume_crs is None:
         raise InputError("a DXF plan has no CRS; pass --assume-crs local (a site plan in "
