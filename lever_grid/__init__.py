@@ -8,7 +8,10 @@ __version__ = "0.1.0"
 
 
 def classFactory(iface):  # noqa: N802 - QGIS's entry point name
-    """QGIS plugin entry point."""
-    from .qgis_plugin.plugin import LeverGridPlugin
+    """QGIS plugin entry point: checks the Python packages (lever_grid/deps.py) before the
+    engine is imported; when one is missing, too old or unsafe in QGIS's process, QGIS gets
+    a stand-in that explains the fix and offers Install dependencies… instead of a
+    traceback (lever_grid/qgis_plugin/dependencies.py)."""
+    from .qgis_plugin.dependencies import load
 
-    return LeverGridPlugin(iface)
+    return load(iface)

@@ -4,44 +4,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from qgis.core import QgsApplication, QgsSettings
-from qgis.PyQt.QtCore import QCoreApplication, QLocale, Qt, QTranslator
+from qgis.core import QgsApplication
+from qgis.PyQt.QtCore import QCoreApplication, Qt, QTranslator
 from qgis.PyQt.QtGui import QIcon
 from qgis.PyQt.QtWidgets import QAction
 
-from ..paths import resources_dir
+from .i18n import (  # noqa: F401 - qgis_locale, translation_file: part of this module's API
+    I18N,
+    LOCALE_ALIASES,
+    load_translation,
+    qgis_locale,
+    translation_file,
+)
 from .processing.base import ICON
 from .processing.provider import LeverGridProvider
-
-I18N = resources_dir() / "i18n"
-
-#: QGIS locale names -> our translation file (QGIS calls Simplified Chinese "zh-Hans").
-LOCALE_ALIASES = {"zh": "zh_CN", "zh_hans": "zh_CN", "zh_hans_cn": "zh_CN", "zh_sg": "zh_CN",
-                  "zh_hant": "zh_TW", "zh_hant_tw": "zh_TW", "zh_hk": "zh_TW"}
-
-
-def qgis_locale() -> str:
-    """The locale QGIS runs in: ``locale/userLocale`` when ``locale/overrideFlag`` is set,
-    otherwise the system locale (which QGIS also writes to ``locale/userLocale``)."""
-    settings = QgsSettings()
-    if settings.value("locale/overrideFlag", False, type=bool):
-        user = settings.value("locale/userLocale", "", type=str)
-        if user:
-            return user
-    return QLocale.system().name()
-
-
-def translation_file(locale: str, folder: Path = I18N) -> Path | None:
-    """``lever_grid_<locale>.qm`` for a QGIS locale (zh-Hans, zh_CN, zh …), if we have one."""
-    name = locale.replace("-", "_").split(".")[0]
-    alias = LOCALE_ALIASES.get(name.lower())
-    candidates = [name, alias] if alias else [name, name[:5], name[:2],
-                                              LOCALE_ALIASES.get(name[:2].lower())]
-    for candidate in filter(None, candidates):
-        qm = folder / f"lever_grid_{candidate}.qm"
-        if qm.is_file():
-            return qm
-    return None
 
 
 class LeverGridPlugin:
@@ -58,14 +34,7 @@ class LeverGridPlugin:
     @staticmethod
     def _load_translation(locale: str | None = None, folder: Path = I18N
                           ) -> QTranslator | None:
-        qm = translation_file(locale or qgis_locale(), folder)
-        if qm is None:
-            return None
-        translator = QTranslator()
-        if translator.load(str(qm)):
-            QCoreApplication.installTranslator(translator)
-            return translator
-        return None
+        return load_translation(locale, folder)
 
     def tr(self, text: str) -> str:
         return QCoreApplication.translate("LeverGrid", text)

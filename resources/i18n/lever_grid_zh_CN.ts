@@ -4,6 +4,101 @@
 <context>
     <name>LeverGrid</name>
     <message>
+        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="81"/>
+        <source>{name} {version} does not import: {detail}</source>
+        <translation>{name} {version} 无法导入：{detail}</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="91"/>
+        <source>Fix: in a terminal run {command}, or click Install dependencies…</source>
+        <translation>解决方法：在终端运行 {command}，或点击“安装依赖…”</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="130"/>
+        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="169"/>
+        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="144"/>
+        <source>Install dependencies…</source>
+        <translation>安装依赖…</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="132"/>
+        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="142"/>
+        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="153"/>
+        <source>Lever Grid</source>
+        <translation>Lever Grid 网格警务</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="173"/>
+        <source>From the internet (PyPI)</source>
+        <translation>从互联网安装（PyPI）</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="174"/>
+        <source>From a folder of wheels…</source>
+        <translation>从本地 wheel 文件夹安装…</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="206"/>
+        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="208"/>
+        <source>Installing Lever Grid dependencies</source>
+        <translation>正在安装 Lever Grid 的依赖</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="74"/>
+        <source>{name} is missing</source>
+        <translation>缺少 {name}</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="76"/>
+        <source>{name} {version} is too old (needs {minimum} or later)</source>
+        <translation>{name} {version} 版本过旧（需要 {minimum} 或更高版本）</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="79"/>
+        <source>{name} {version} cannot be used inside QGIS: {detail}</source>
+        <translation>{name} {version} 不能在 QGIS 中使用：{detail}</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="89"/>
+        <source>Fix: in the OSGeo4W Shell run {command}, or click Install dependencies…</source>
+        <translation>解决方法：在 OSGeo4W Shell 中运行 {command}，或点击“安装依赖…”</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="97"/>
+        <source>Lever Grid could not start: {error}</source>
+        <translation>Lever Grid 无法启动：{error}</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="182"/>
+        <source>Folder of wheels (.whl)</source>
+        <translation>wheel 文件（.whl）所在文件夹</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="99"/>
+        <source>Lever Grid is not active: {problems}.</source>
+        <translation>Lever Grid 未启用：{problems}。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="171"/>
+        <source>Install {packages} into {folder}?</source>
+        <translation>将 {packages} 安装到 {folder}？</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="222"/>
+        <source>Installing the dependencies failed: {reason}</source>
+        <translation>依赖安装失败：{reason}</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="229"/>
+        <source>Installed {packages}. Lever Grid is active.</source>
+        <translation>已安装 {packages}，Lever Grid 已启用。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="232"/>
+        <source>Installed {packages}. Restart QGIS to activate Lever Grid.</source>
+        <translation>已安装 {packages}，请重启 QGIS 以启用 Lever Grid。</translation>
+    </message>
+    <message>
         <location filename="../../lever_grid/qgis_plugin/gui/common.py" line="29"/>
         <source>Public video, class 1 (一类)</source>
         <translation>一类视频</translation>
@@ -50,13 +145,6 @@
         <translation>企业视频</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="101"/>
-        <location filename="../../lever_grid/qgis_plugin/plugin.py" line="92"/>
-        <location filename="../../lever_grid/qgis_plugin/plugin.py" line="98"/>
-        <source>Lever Grid</source>
-        <translation>Lever Grid 网格警务</translation>
-    </message>
-    <message>
         <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="145"/>
         <source>1. Layers</source>
         <translation>1. 图层</translation>
@@ -65,6 +153,7 @@
         <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="155"/>
         <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="416"/>
         <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="46"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="44"/>
         <source>Roads</source>
         <translation>道路</translation>
     </message>
@@ -84,6 +173,7 @@
         <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="156"/>
         <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="417"/>
         <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="41"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="39"/>
         <source>Cameras</source>
         <translation>摄像头</translation>
     </message>
@@ -256,6 +346,7 @@
     <message>
         <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="415"/>
         <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="43"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="41"/>
         <location filename="../../lever_grid/qgis_plugin/processing/cameraviews.py" line="37"/>
         <source>Buildings</source>
         <translation>建筑</translation>
@@ -264,6 +355,7 @@
         <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="417"/>
         <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="178"/>
         <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="56"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="46"/>
         <source>Incidents</source>
         <translation>警情</translation>
     </message>
@@ -657,17 +749,17 @@
         <translation>4 个及以上摄像头</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/plugin.py" line="86"/>
+        <location filename="../../lever_grid/qgis_plugin/plugin.py" line="55"/>
         <source>Lever Grid panel</source>
         <translation>网格警务面板</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/plugin.py" line="88"/>
+        <location filename="../../lever_grid/qgis_plugin/plugin.py" line="57"/>
         <source>Show the Lever Grid panel: cells, coverage, blind spots, incidents</source>
         <translation>显示网格警务面板：网格、覆盖、盲区、警情</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/plugin.py" line="96"/>
+        <location filename="../../lever_grid/qgis_plugin/plugin.py" line="65"/>
         <source>Analyse camera coverage…</source>
         <translation>分析视频覆盖…</translation>
     </message>
@@ -683,22 +775,30 @@
     </message>
     <message>
         <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="39"/>
+        <source>Computes what the cameras see in every grid cell: camera views (circles or field-of-view sectors cut by buildings), overlap counts, blind spots, road coverage and incident change between two periods. Writes one GeoPackage with the layers cells, camera_views, overlap, blind_spots, cell_stats and office_stats.</source>
+        <translation>计算各网格内摄像头的覆盖：摄像头视域（圆形，或被建筑遮挡后的视场扇形）、重叠数、盲区、道路覆盖以及两个时期之间的警情变化。结果写入一个 GeoPackage，含图层 cells、camera_views、overlap、blind_spots、cell_stats 和 office_stats。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="37"/>
         <source>Polygon layer of grid cells with a unique cell_id field.</source>
         <translation>网格面图层，需有唯一的 cell_id 字段。</translation>
     </message>
     <message>
         <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="41"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="39"/>
         <location filename="../../lever_grid/qgis_plugin/processing/cameraviews.py" line="35"/>
         <source>Point layer with camera_id and kind; optional status, range_m, heading_deg, fov_deg.</source>
         <translation>摄像头点图层，需有 camera_id 和 kind；可选 status、range_m、heading_deg、fov_deg。</translation>
     </message>
     <message>
         <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="43"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="41"/>
         <source>Building footprints: they block camera views and are not watched.</source>
         <translation>建筑轮廓：遮挡摄像头视野，且不计入监控范围。</translation>
     </message>
     <message>
         <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="46"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="44"/>
         <source>Road centrelines, for road length and road coverage per cell.</source>
         <translation>道路中心线，用于计算各网格的道路长度和道路覆盖。</translation>
     </message>
@@ -714,33 +814,39 @@
     </message>
     <message>
         <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="56"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="46"/>
         <source>Incident points with incident_id, occurred_at and optional category.</source>
         <translation>警情点，需有 incident_id、occurred_at，可选 category。</translation>
     </message>
     <message>
         <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="59"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="49"/>
         <location filename="../../lever_grid/qgis_plugin/processing/incidentstats.py" line="37"/>
         <source>ISO dates, e.g. 2025-01-01/2025-05-31. Default: 1 January of the latest incident&apos;s year to its date.</source>
         <translation>ISO 日期，例如 2025-01-01/2025-05-31。默认：最新一起警情所在年份的 1 月 1 日至该警情日期。</translation>
     </message>
     <message>
         <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="63"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="53"/>
         <location filename="../../lever_grid/qgis_plugin/processing/incidentstats.py" line="41"/>
         <source>Default: the current period one year earlier.</source>
         <translation>默认：本期的上年同期。</translation>
     </message>
     <message>
         <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="67"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="57"/>
         <source>cells: the cell minus buildings; roads: the road corridor inside the cell.</source>
         <translation>cells：网格扣除建筑；roads：网格内的道路走廊。</translation>
     </message>
     <message>
         <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="70"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="60"/>
         <source>Blind pieces smaller than this are dropped and reported.</source>
         <translation>小于此面积的盲区碎片将被剔除并记录。</translation>
     </message>
     <message>
         <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="73"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="63"/>
         <location filename="../../lever_grid/qgis_plugin/processing/cameraviews.py" line="42"/>
         <source>The GeoPackage that receives every output layer.</source>
         <translation>接收全部输出图层的 GeoPackage。</translation>
@@ -757,28 +863,33 @@
     </message>
     <message>
         <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="59"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="49"/>
         <location filename="../../lever_grid/qgis_plugin/processing/incidentstats.py" line="38"/>
         <source>Current period (START/END)</source>
         <translation>本期（开始/结束）</translation>
     </message>
     <message>
         <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="63"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="53"/>
         <location filename="../../lever_grid/qgis_plugin/processing/incidentstats.py" line="42"/>
         <source>Previous period (START/END)</source>
         <translation>上期（开始/结束）</translation>
     </message>
     <message>
         <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="67"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="57"/>
         <source>Area to watch</source>
         <translation>监控范围</translation>
     </message>
     <message>
         <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="70"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="60"/>
         <source>Smallest blind spot (m²)</source>
         <translation>最小盲区（平方米）</translation>
     </message>
     <message>
         <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="73"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="63"/>
         <location filename="../../lever_grid/qgis_plugin/processing/buildcells.py" line="79"/>
         <location filename="../../lever_grid/qgis_plugin/processing/cameraviews.py" line="42"/>
         <source>Output GeoPackage</source>

@@ -1,0 +1,434 @@
+"""What lever_grid needs from the Python it runs in, checked before the engine is imported.
+
+Pure Python: nothing here imports qgis or Qt at import time, so it is unit-tested in plain
+pytest and used by the QGIS plugin (lever_grid/qgis_plugin/dependencies.py shows the
+result in the message bar and runs the installer).
+
+- ``check(host_geos=..., host_gdal=...)``: every requirement as a :class:`Status` (found
+  version, problem: missing / too old / fails to import / unsafe in this process).
+- Binary wheels on Linux carry their own GEOS (shapely) or GDAL (pyogrio). Inside the QGIS
+  process that copy is mixed with the one QGIS links: with a different GEOS minor version
+  this gave "WKB output dimension must be 2 or 3" and then a crash (signal 11, double free).
+  Such a combination is refused with the reason.
+- ``install_commands(...)``: pip into ``<profile>/python/dependencies`` (``--target``), only
+  the distributions pip's own resolver says are missing, with numpy pinned to the version
+  already in QGIS's Python, from PyPI or offline from a folder of wheels.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.metadata
+import importlib.util
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+#: Whether the engine imports pyogrio inside QGIS (core/io.py does, at module level).
+#: Inside QGIS layers could be read and written through QGIS itself; set this to False
+#: when the engine no longer needs pyogrio there.
+PYOGRIO_NEEDED_IN_QGIS = True
+
+
+@dataclass(frozen=True)
+class Requirement:
+    module: str        # import name
+    minimum: str       # lowest version that has everything lever_grid calls
+    why: str           # what needs that version (for the message and docs)
+    apt: str           # Debian/Ubuntu package
+    dist: str = ""     # PyPI distribution name (default: the module name)
+
+    @property
+    def pip_name(self) -> str:
+        return self.dist or self.module
+
+    @property
+    def spec(self) -> str:
+        return f"{self.pip_name}>={self.minimum}"
+
+
+#: In import order (numpy first: everything else is built on it).
+REQUIREMENTS: tuple[Requirement, ...] = (
+    Requirement("numpy", "1.24", "arrays", "python3-numpy"),
+    Requirement("shapely", "2.1", "constrained_delaunay_triangles, orient_polygons, "
+                "make_valid(method='structure')", "python3-shapely"),
+    Requirement("pandas", "2.0", "tables", "python3-pandas"),
+    Requirement("pyproj", "3.4", "coordinate systems", "python3-pyproj"),
+    Requirement("scipy", "1.10", "cell partition (sparse graphs, k-d tree)", "python3-scipy"),
+    Requirement("pyogrio", "0.7", "reading and writing GeoPackages", "python3-pyogrio"),
+    Requirement("geopandas", "1.0", "layers as data frames", "python3-geopandas"),
+)
+
+#: GEOS that shapely must be linked with: constrained Delaunay triangulation (GEOS 3.10).
+MIN_GEOS = (3, 10)
+
+
+@dataclass
+class Status:
+    requirement: Requirement
+    version: str | None = None      # installed version, None when not importable
+    problem: str = ""               # "", "missing", "old", "broken", "unsafe"
+    detail: str = ""                # e.g. the import error or the GEOS versions
+
+    @property
+    def ok(self) -> bool:
+        return not self.problem
+
+
+@dataclass
+class Report:
+    statuses: list[Status] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(s.ok for s in self.statuses)
+
+    @property
+    def problems(self) -> list[Status]:
+        return [s for s in self.statuses if not s.ok]
+
+    @property
+    def installable(self) -> list[Status]:
+        """Problems pip can fix (missing, too old, broken); not "unsafe" ones."""
+        return [s for s in self.problems if s.problem in ("missing", "old", "broken")]
+
+    def summary(self) -> str:
+        """One line in English for logs: ``shapely 1.8.5 < 2.1; geopandas missing``."""
+        return "; ".join(describe(s) for s in self.problems)
+
+
+def describe(status: Status) -> str:
+    req = status.requirement
+    if status.problem == "missing":
+        return f"{req.module} missing"
+    if status.problem == "old":
+        return f"{req.module} {status.version} < {req.minimum}"
+    return f"{req.module} {status.version or ''}: {status.detail}".replace("  ", " ")
+
+
+def version_tuple(text: str | None) -> tuple[int, ...]:
+    """Leading numeric parts: ``"2.1.0rc1"`` -> (2, 1, 0); ``"3.11.1-CAPI-1.17.1"`` ->
+    (3, 11, 1); ``None`` or garbage -> ()."""
+    if not text:
+        return ()
+    match = re.match(r"\s*v?(\d+(?:\.\d+)*)", str(text))
+    return tuple(int(p) for p in match.group(1).split(".")) if match else ()
+
+
+def at_least(version: str | None, minimum: str) -> bool:
+    have, want = version_tuple(version), version_tuple(minimum)
+    return bool(have) and have + (0,) * (len(want) - len(have)) >= want
+
+
+def _version_of(module, req: Requirement) -> str | None:
+    version = getattr(module, "__version__", None)
+    if version:
+        return str(version)
+    try:
+        return importlib.metadata.version(req.pip_name)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def bundled_library(module, library: str) -> Path | None:
+    """The copy of ``library`` (e.g. ``"libgeos"``) a binary wheel ships beside the package
+    (auditwheel's ``shapely.libs/libgeos-<hash>.so.3.13.1``), or None (linked to the
+    system's, e.g. Debian's package or a build from source)."""
+    origin = getattr(module, "__file__", None)
+    if not origin:
+        return None
+    package = Path(origin).parent
+    for libs in (package.parent / f"{package.name}.libs", package / ".libs", package / ".dylibs"):
+        if libs.is_dir():
+            for path in sorted(libs.iterdir()):
+                if path.name.startswith(library + "-") or path.name.startswith(library + "."):
+                    return path
+    return None
+
+
+def linux_mixing_risk(name: str, mod_version, host_version, bundled: Path | None) -> str:
+    """Why a library copy is unsafe in the QGIS process, or "" when it is fine.
+
+    Only on Linux (one global symbol namespace: a wheel's calls partly bind to QGIS's copy):
+    a wheel-bundled library whose major.minor differs from the one QGIS links.
+    """
+    if not sys.platform.startswith("linux") or bundled is None or not host_version:
+        return ""
+    have, host = version_tuple(mod_version)[:2], version_tuple(host_version)[:2]
+    if not have or have == host:
+        return ""
+    return (f"its wheel bundles {name} {'.'.join(map(str, version_tuple(mod_version)))} "
+            f"({bundled.name}) but QGIS uses {name} {host_version}; two copies in one process "
+            f"abort QGIS")
+
+
+def check(host_geos: str | None = None, host_gdal: str | None = None,
+          need_pyogrio: bool = True, importer=importlib.import_module,
+          finder=importlib.util.find_spec) -> Report:
+    """Import every requirement and compare versions; never raises.
+
+    ``host_geos``/``host_gdal``: the versions QGIS links (``Qgis.geosVersion()``, GDAL's),
+    given inside QGIS; with None the process-mixing check is not made (plain Python).
+    """
+    report = Report()
+    unsafe_shapely = False
+    for req in REQUIREMENTS:
+        if req.module == "pyogrio" and not need_pyogrio:
+            continue
+        status = Status(req)
+        report.statuses.append(status)
+        if req.module == "geopandas" and unsafe_shapely:
+            # importing geopandas calls into shapely; only look whether it is there
+            status.version = _installed_version(req)
+            if status.version is None:
+                status.problem = "missing"
+            continue
+        if finder(req.module) is None:
+            status.problem = "missing"
+            continue
+        try:
+            module = importer(req.module)
+        except Exception as exc:  # noqa: BLE001 - any import failure is reported, not raised
+            status.version = _installed_version(req)
+            status.problem = "broken"
+            status.detail = f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
+            continue
+        status.version = _version_of(module, req)
+        if not at_least(status.version, req.minimum):
+            status.problem = "old"
+            continue
+        if req.module == "shapely":
+            geos = getattr(module, "geos_version", ())
+            geos_text = ".".join(map(str, geos))
+            risk = linux_mixing_risk("GEOS", geos_text, host_geos,
+                                     bundled_library(module, "libgeos"))
+            if risk:
+                status.problem, status.detail, unsafe_shapely = "unsafe", risk, True
+            elif tuple(geos[:2]) < MIN_GEOS:
+                status.problem = "broken"
+                status.detail = (f"linked to GEOS {geos_text}; needs GEOS "
+                                 f"{'.'.join(map(str, MIN_GEOS))} or later")
+        elif req.module == "pyogrio":
+            gdal = getattr(module, "__gdal_version_string__", "")
+            risk = linux_mixing_risk("GDAL", gdal, host_gdal, bundled_library(module, "libgdal"))
+            if risk:
+                status.problem, status.detail = "unsafe", risk
+    return report
+
+
+def _installed_version(req: Requirement) -> str | None:
+    try:
+        return importlib.metadata.version(req.pip_name)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+# --- where the user's fix is -------------------------------------------------------------
+
+def os_release(path: str = "/etc/os-release") -> dict[str, str]:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError:
+        return {}
+    out = {}
+    for line in text.splitlines():
+        key, sep, value = line.partition("=")
+        if sep:
+            out[key.strip()] = value.strip().strip('"')
+    return out
+
+
+def platform_kind(system: str | None = None, release: dict | None = None) -> str:
+    """``windows``, ``debian`` (Debian, Ubuntu and derivatives), ``macos`` or ``other``."""
+    system = system or platform.system()
+    if system == "Windows":
+        return "windows"
+    if system == "Darwin":
+        return "macos"
+    release = os_release() if release is None else release
+    family = f"{release.get('ID', '')} {release.get('ID_LIKE', '')}".split()
+    return "debian" if {"debian", "ubuntu"} & set(family) else "other"
+
+
+def fix_command(statuses: list[Status], kind: str | None = None) -> str:
+    """The shell command that fixes ``statuses`` on this platform (one line)."""
+    kind = kind or platform_kind()
+    reqs = [s.requirement for s in statuses]
+    if kind == "debian":
+        return "sudo apt install " + " ".join(r.apt for r in reqs)
+    specs = " ".join(f'"{r.spec}"' for r in reqs)
+    if kind == "windows":
+        return f"python -m pip install {specs}"  # in the OSGeo4W Shell
+    return f"python3 -m pip install {specs}"
+
+
+# --- the installer -------------------------------------------------------------------------
+
+def dependencies_dir(settings_dir: str | os.PathLike) -> Path:
+    """``<profile>/python/dependencies`` for QGIS's settings folder of the profile."""
+    return Path(settings_dir) / "python" / "dependencies"
+
+
+def add_to_path(folder: Path) -> bool:
+    """Put the profile's dependency folder first on sys.path (it exists); True if added."""
+    text = str(folder)
+    if folder.is_dir() and text not in sys.path:
+        sys.path.insert(0, text)
+        importlib.invalidate_caches()
+        return True
+    return False
+
+
+def find_python() -> str | None:
+    """The interpreter QGIS embeds, as a program pip can run (inside QGIS sys.executable
+    is the QGIS binary on Linux and Windows)."""
+    version = f"{sys.version_info.major}.{sys.version_info.minor}"
+    exe = Path(sys.executable or "")
+    candidates = []
+    if exe.name.lower().startswith("python"):
+        candidates.append(exe)
+    base = Path(sys.base_exec_prefix)
+    candidates += [base / "python.exe", base / "python3.exe", base / "bin" / f"python{version}",
+                   base / "bin" / "python3"]
+    for name in (f"python{version}", "python3", "python"):
+        found = shutil.which(name)
+        if found:
+            candidates.append(Path(found))
+    for candidate in candidates:
+        if candidate.is_file() and _python_version(candidate) == version:
+            return str(candidate)
+    return None
+
+
+def _python_version(python: Path) -> str | None:
+    try:
+        out = subprocess.run([str(python), "-c", "import sys; print('%d.%d' % sys.version_info"
+                              "[:2])"], capture_output=True, text=True, timeout=30,
+                             **_no_window())
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() if out.returncode == 0 else None
+
+
+def _no_window() -> dict:
+    if sys.platform == "win32":
+        return {"creationflags": 0x08000000}  # CREATE_NO_WINDOW
+    return {}
+
+
+def constraints(report: Report) -> list[str]:
+    """Pins that keep QGIS's own numpy (and everything else that is fine) where it is."""
+    pins = []
+    for status in report.statuses:
+        if status.ok and status.version:
+            pins.append(f"{status.requirement.pip_name}=={status.version}")
+    return pins
+
+
+def pip_source(wheel_dir: str | os.PathLike | None) -> list[str]:
+    if wheel_dir:
+        return ["--no-index", "--find-links", str(wheel_dir)]
+    return []
+
+
+@dataclass
+class InstallResult:
+    ok: bool
+    installed: list[str] = field(default_factory=list)   # "name==version"
+    message: str = ""                                      # English, for the log
+    log: str = ""
+
+
+def install(report: Report, target: Path, wheel_dir=None, python: str | None = None,
+            host_geos: str | None = None, runner=subprocess.run) -> InstallResult:
+    """pip-install what ``report`` says is missing into ``target``; never raises.
+
+    1. ``pip install --dry-run --report`` with the missing specs and the pins: pip's resolver,
+       seeing QGIS's own packages and ``target``, names exactly what to add.
+    2. ``pip install --target STAGING --no-deps`` those exact versions.
+    3. In a separate Python, import shapely from STAGING and check its GEOS against QGIS's
+       (a wheel with another GEOS would crash QGIS on Linux); only then move into ``target``.
+    """
+    python = python or find_python()
+    if python is None:
+        return InstallResult(False, message="no Python interpreter for pip found")
+    wanted = [s.requirement.spec for s in report.installable]
+    if not wanted:
+        return InstallResult(True, message="nothing to install")
+    target.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(target), *filter(None, [env.get("PYTHONPATH")])])
+    env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
+    work = target.parent / "dependencies.staging"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    log: list[str] = []
+
+    def pip(*args: str) -> subprocess.CompletedProcess:
+        cmd = [python, "-m", "pip", *args]
+        log.append("$ " + " ".join(cmd))
+        res = runner(cmd, capture_output=True, text=True, env=env, timeout=1800,
+                     **_no_window())
+        log.append((res.stdout or "")[-4000:] + (res.stderr or "")[-4000:])
+        return res
+
+    try:
+        pins = work / "constraints.txt"
+        pins.write_text("\n".join(constraints(report)) + "\n", encoding="utf-8")
+        plan = work / "plan.json"
+        res = pip("install", "--dry-run", "--quiet", "--report", str(plan), "-c", str(pins),
+                  "--only-binary", ":all:", *pip_source(wheel_dir), *wanted)
+        if res.returncode != 0:
+            return InstallResult(False, message=_last_error(res), log="\n".join(log))
+        items = json.loads(plan.read_text(encoding="utf-8")).get("install", [])
+        exact = [f"{i['metadata']['name']}=={i['metadata']['version']}" for i in items]
+        if not exact:
+            return InstallResult(True, message="nothing to install", log="\n".join(log))
+        staging = work / "site"
+        res = pip("install", "--quiet", "--no-deps", "--target", str(staging),
+                  "--only-binary", ":all:", *pip_source(wheel_dir), *exact)
+        if res.returncode != 0:
+            return InstallResult(False, message=_last_error(res), log="\n".join(log))
+        if host_geos and (staging / "shapely").is_dir():
+            risk = _staged_geos_risk(python, staging, target, host_geos, runner, env)
+            if risk:
+                return InstallResult(False, message=risk, log="\n".join(log))
+        for entry in staging.iterdir():
+            if entry.name == "bin":
+                continue
+            dest = target / entry.name
+            if dest.is_dir() and not dest.is_symlink():
+                shutil.rmtree(dest)
+            elif dest.exists() or dest.is_symlink():
+                dest.unlink()
+            shutil.move(str(entry), str(dest))
+        return InstallResult(True, installed=exact, message="installed " + ", ".join(exact),
+                             log="\n".join(log))
+    except (OSError, ValueError, KeyError, subprocess.SubprocessError) as exc:
+        return InstallResult(False, message=f"{type(exc).__name__}: {exc}", log="\n".join(log))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _last_error(res: subprocess.CompletedProcess) -> str:
+    lines = [ln.strip() for ln in (res.stderr or res.stdout or "").splitlines() if ln.strip()]
+    errors = [ln for ln in lines if ln.startswith("ERROR")]
+    return (errors or lines or [f"pip exited with {res.returncode}"])[-1][:500]
+
+
+def _staged_geos_risk(python, staging, target, host_geos, runner, env) -> str:
+    code = ("import json, sys; sys.path[:0] = sys.argv[1:3]; import shapely; "
+            "print(json.dumps(['.'.join(map(str, shapely.geos_version)), shapely.__file__]))")
+    res = runner([python, "-c", code, str(staging), str(target)], capture_output=True,
+                 text=True, env=env, timeout=120, **_no_window())
+    if res.returncode != 0:
+        return "the installed shapely does not import: " + _last_error(res)
+    geos, origin = json.loads(res.stdout.strip().splitlines()[-1])
+    package = type("M", (), {"__file__": origin})
+    return linux_mixing_risk("GEOS", geos, host_geos, bundled_library(package, "libgeos"))
