@@ -84,6 +84,7 @@ class Status:
 @dataclass
 class Report:
     statuses: list[Status] = field(default_factory=list)
+    imported: bool = False  # whether the check imported the packages (see check())
 
     @property
     def ok(self) -> bool:
@@ -170,32 +171,42 @@ def linux_mixing_risk(name: str, mod_version, host_version, bundled: Path | None
 
 def check(host_geos: str | None = None, host_gdal: str | None = None,
           need_pyogrio: bool = True, importer=importlib.import_module,
-          finder=importlib.util.find_spec) -> Report:
-    """Import every requirement and compare versions; never raises.
+          finder=importlib.util.find_spec, versioner=None) -> Report:
+    """Compare versions, then import every requirement; never raises.
+
+    Two phases. First, without importing anything: is each module there
+    (``find_spec``) and is its installed version (package metadata) recent enough? Only
+    when all are, each is imported in order, which finds broken installs and the GEOS/GDAL
+    a wheel bundles. So a missing or old package leaves nothing imported and, once
+    installed, the plugin can start in the same QGIS session (``Report.imported``).
 
     ``host_geos``/``host_gdal``: the versions QGIS links (``Qgis.geosVersion()``, GDAL's),
     given inside QGIS; with None the process-mixing check is not made (plain Python).
     """
+    versioner = versioner or _installed_version
     report = Report()
-    unsafe_shapely = False
     for req in REQUIREMENTS:
         if req.module == "pyogrio" and not need_pyogrio:
             continue
         status = Status(req)
         report.statuses.append(status)
-        if req.module == "geopandas" and unsafe_shapely:
-            # importing geopandas calls into shapely; only look whether it is there
-            status.version = _installed_version(req)
-            if status.version is None:
-                status.problem = "missing"
-            continue
         if finder(req.module) is None:
             status.problem = "missing"
             continue
+        status.version = versioner(req)
+        if status.version is not None and not at_least(status.version, req.minimum):
+            status.problem = "old"
+    if not report.ok:
+        return report
+    report.imported = True
+    unsafe_shapely = False
+    for status in report.statuses:
+        req = status.requirement
+        if req.module == "geopandas" and unsafe_shapely:
+            continue  # importing geopandas calls into the refused shapely
         try:
             module = importer(req.module)
         except Exception as exc:  # noqa: BLE001 - any import failure is reported, not raised
-            status.version = _installed_version(req)
             status.problem = "broken"
             status.detail = f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
             continue

@@ -12,8 +12,6 @@ for a restart. Nothing here raises into QGIS: no Python error dialog, no traceba
 
 from __future__ import annotations
 
-import sys
-
 from qgis.core import Qgis, QgsApplication, QgsMessageLog, QgsSettings, QgsTask
 from qgis.PyQt.QtCore import QCoreApplication
 from qgis.PyQt.QtWidgets import QAction, QFileDialog, QMessageBox, QPushButton
@@ -223,9 +221,8 @@ class DependenciesPlugin:
                 reason=result.message), Qgis.Critical, with_button=True)
             return
         packages = ", ".join(result.installed) or "-"
-        stale = [s.requirement.module for s in self.report.problems
-                 if s.requirement.module in sys.modules]
-        if not stale and self.activate():
+        # packages the failed check imported stay loaded in this session: restart then
+        if not self.report.imported and self.activate():
             self.show_message(tr("Installed {packages}. Lever Grid is active.").format(
                 packages=packages), Qgis.Success)
         else:

@@ -68,7 +68,7 @@ def test_declared_shapely_minimum_is_what_the_engine_calls():
 
 
 def fake_world(present: dict[str, object]):
-    """(importer, finder) that see only ``present`` (module name -> module object)."""
+    """(importer, finder, versioner) that see only ``present`` (name -> module object)."""
     def finder(name):
         return object() if name in present else None
 
@@ -78,7 +78,11 @@ def fake_world(present: dict[str, object]):
             raise module
         return module
 
-    return importer, finder
+    def versioner(req):
+        module = present.get(req.module)
+        return getattr(module, "__version__", None) if module is not None else None
+
+    return {"importer": importer, "finder": finder, "versioner": versioner}
 
 
 def module(name, version, **attrs):
@@ -90,26 +94,39 @@ def module(name, version, **attrs):
     return mod
 
 
-def test_check_names_missing_old_and_broken():
-    importer, finder = fake_world({
+def test_check_names_missing_and_old_without_importing_anything():
+    imported = []
+    world = fake_world({
         "numpy": module("numpy", "1.24.2"),
         "shapely": module("shapely", "1.8.5", geos_version=(3, 11, 1)),
         "pyproj": module("pyproj", "3.4.1"),
         "scipy": module("scipy", "1.10.1"),
-        "pyogrio": ImportError("libgdal.so.32: cannot open shared object file"),
+        "pyogrio": module("pyogrio", "0.10.0"),
     })
-    report = deps.check(importer=importer, finder=finder)
+    spy = {**world, "importer": lambda n: imported.append(n) or world["importer"](n)}
+    report = deps.check(**spy)
     problems = {s.requirement.module: s.problem for s in report.problems}
-    assert problems == {"shapely": "old", "pandas": "missing", "pyogrio": "broken",
-                        "geopandas": "missing"}
-    assert not report.ok
-    assert report.summary().startswith("shapely 1.8.5 < 2.1; pandas missing; pyogrio")
+    assert problems == {"shapely": "old", "pandas": "missing", "geopandas": "missing"}
+    assert not report.ok and not report.imported and imported == []
+    assert report.summary() == "shapely 1.8.5 < 2.1; pandas missing; geopandas missing"
     assert [s.requirement.module for s in report.installable] == list(problems)
 
 
+def test_check_imports_when_all_are_there_and_names_a_broken_one():
+    present = {r.module: module(r.module, "99.0") for r in deps.REQUIREMENTS}
+    present["shapely"].geos_version = (3, 11, 1)
+    present["pyogrio"] = ImportError("libgdal.so.32: cannot open shared object file")
+    world = fake_world(present)
+    report = deps.check(**world)
+    assert report.imported
+    assert [(s.requirement.module, s.problem) for s in report.problems] == \
+        [("pyogrio", "broken")]
+    assert "libgdal.so.32" in report.problems[0].detail
+
+
 def test_check_without_pyogrio_when_not_needed():
-    importer, finder = fake_world({"numpy": module("numpy", "2.2.4")})
-    report = deps.check(importer=importer, finder=finder, need_pyogrio=False)
+    world = fake_world({"numpy": module("numpy", "2.2.4")})
+    report = deps.check(need_pyogrio=False, **world)
     assert "pyogrio" not in {s.requirement.module for s in report.statuses}
 
 
@@ -143,34 +160,35 @@ def test_bundled_geos_is_found(wheel_shapely):
 
 def test_wheel_geos_other_than_qgis_is_refused_on_linux(wheel_shapely, monkeypatch):
     monkeypatch.setattr(sys, "platform", "linux")
-    importer, finder = fake_world({"numpy": module("numpy", "1.24.2"),
-                                   "shapely": wheel_shapely})
-    report = deps.check(host_geos="3.11.1-CAPI-1.17.1", importer=importer, finder=finder)
+    present = {r.module: module(r.module, "99.0") for r in deps.REQUIREMENTS}
+    present["shapely"] = wheel_shapely
+    world = fake_world(present)
+    report = deps.check(host_geos="3.11.1-CAPI-1.17.1", **world)
     status = next(s for s in report.statuses if s.requirement.module == "shapely")
     assert status.problem == "unsafe"
     assert "GEOS 3.13.1" in status.detail and "QGIS uses GEOS 3.11.1" in status.detail
     assert status not in report.installable
     # same GEOS minor as QGIS (Debian 13: 3.13.1): accepted
-    report = deps.check(host_geos="3.13.1-CAPI-1.19.2", importer=importer, finder=finder)
+    report = deps.check(host_geos="3.13.1-CAPI-1.19.2", **world)
     assert next(s for s in report.statuses if s.requirement.module == "shapely").ok
     # on Windows each DLL resolves its own symbols: no refusal
     monkeypatch.setattr(sys, "platform", "win32")
-    report = deps.check(host_geos="3.11.1", importer=importer, finder=finder)
+    report = deps.check(host_geos="3.11.1", **world)
     assert next(s for s in report.statuses if s.requirement.module == "shapely").ok
 
 
 def test_geopandas_is_not_imported_when_shapely_is_unsafe(wheel_shapely, monkeypatch):
     monkeypatch.setattr(sys, "platform", "linux")
     imported = []
-    importer, finder = fake_world({"numpy": module("numpy", "1.24.2"),
-                                   "shapely": wheel_shapely,
-                                   "geopandas": module("geopandas", "1.0.1")})
+    present = {r.module: module(r.module, "99.0") for r in deps.REQUIREMENTS}
+    present["shapely"] = wheel_shapely
+    world = fake_world(present)
 
     def spy(name):
         imported.append(name)
-        return importer(name)
+        return world["importer"](name)
 
-    deps.check(host_geos="3.11.1", importer=spy, finder=finder)
+    deps.check(host_geos="3.11.1", **{**world, "importer": spy})
     assert "geopandas" not in imported
 
 
@@ -189,8 +207,8 @@ def test_platform_kind_windows_and_mac():
 
 
 def test_fix_commands():
-    importer, finder = fake_world({"numpy": module("numpy", "1.24.2")})
-    report = deps.check(importer=importer, finder=finder)
+    world = fake_world({"numpy": module("numpy", "1.24.2")})
+    report = deps.check(**world)
     shapely_geopandas = [s for s in report.problems
                          if s.requirement.module in ("shapely", "geopandas")]
     assert deps.fix_command(shapely_geopandas, "debian") == \
