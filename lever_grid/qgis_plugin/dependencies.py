@@ -20,6 +20,7 @@ from .. import deps
 from .i18n import load_translation
 
 TAG = "Lever Grid"
+_LOGGED: set[str] = set()  # qgis_process may create the plugin twice: log each text once
 WHEEL_FOLDER_KEY = "lever_grid/wheel_folder"
 
 
@@ -112,7 +113,9 @@ class DependenciesPlugin:
         self.task = None
         self.last_install: deps.InstallResult | None = None
         self.text = message_text(report, error)
-        QgsMessageLog.logMessage(self.text, TAG, Qgis.Warning)
+        if self.text not in _LOGGED:
+            _LOGGED.add(self.text)
+            QgsMessageLog.logMessage(self.text, TAG, Qgis.Warning)
 
     def __getattr__(self, name):
         real = self.__dict__.get("real")

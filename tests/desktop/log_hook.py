@@ -31,11 +31,13 @@ def _dialog(etype, value, tb, msg, pop_error=True) -> None:
     _write("dialog", "Python error", f"{msg}\n{text}", 2)
 
 
-QgsApplication.messageLog().messageReceived.connect(_received)
-try:
-    import qgis.utils
+# qgis_process runs PYQGIS_STARTUP twice: connect once per process
+if not hasattr(builtins, "_lever_grid_log_hook"):
+    QgsApplication.messageLog().messageReceived.connect(_received)
+    try:
+        import qgis.utils
 
-    qgis.utils.open_stack_dialog = _dialog
-except Exception as exc:  # noqa: BLE001 - the hook must never break QGIS's start
-    _write("log", "log_hook", f"could not hook the error dialog: {exc}", 1)
-builtins._lever_grid_log_hook = (_received, _dialog)  # keep the slots alive
+        qgis.utils.open_stack_dialog = _dialog
+    except Exception as exc:  # noqa: BLE001 - the hook must never break QGIS's start
+        _write("log", "log_hook", f"could not hook the error dialog: {exc}", 1)
+    builtins._lever_grid_log_hook = (_received, _dialog)  # keep the slots alive
