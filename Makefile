@@ -7,7 +7,8 @@ SITE  := $(CURDIR)/$(VENV)/lib/python3.11/site-packages
 # QGIS tests never need a screen; the desktop test starts its own Xvfb.
 export QT_QPA_PLATFORM ?= offscreen
 
-.PHONY: install demo test lint format test-core test-qgis test-desktop package bench clean sample
+.PHONY: install demo test lint format test-core test-qgis test-desktop package repo debian13 bench clean \
+        sample
 
 install: $(STAMP)
 
@@ -45,13 +46,23 @@ test-core: install
 test-qgis: install
 	$(PY) -m pytest tests/qgis -q
 
-test-desktop: install package
+test-desktop: install package debian13
 	$(PY) -m pytest tests/desktop -p no:pytest_qgis -q
 
 test: lint test-core test-qgis test-desktop
 
 package: install
 	$(PY) .ci/package.py dist/lever_grid.zip
+
+# A QGIS plugin repository: dist/repo/plugins.xml + the zip (Plugin Manager › Settings ›
+# Add repository). REPO_URL: where dist/repo is served (default: its file:// URL).
+repo: install
+	$(PY) .ci/repo.py dist/repo $(REPO_URL)
+
+# Stock QGIS 3.40 on Debian 13 (debootstrap root filesystem, cached outside the repository
+# in /var/cache/lever-grid/trixie) for tests/desktop/test_debian13.py.
+debian13:
+	.ci/debian13-qgis ensure
 
 bench: install
 	$(PY) bench/run_all.py
