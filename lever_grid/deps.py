@@ -69,12 +69,30 @@ REQUIREMENTS: tuple[Requirement, ...] = (
 MIN_GEOS = (3, 10)
 
 
+@dataclass(frozen=True)
+class Mixing:
+    """A wheel's own copy of a C library that differs from the one QGIS links."""
+
+    package: str        # shapely / pyogrio
+    library: str        # GEOS / GDAL
+    bundled: str        # version the wheel carries
+    host: str           # version QGIS links
+    file: str           # the bundled library's file name
+
+    def __str__(self) -> str:
+        return (f"its wheel bundles {self.library} {self.bundled} ({self.file}) but QGIS uses "
+                f"{self.library} {self.host}; two copies in one process crash QGIS: build "
+                f"{self.package} against QGIS's {self.library} (pip install --no-binary "
+                f"{self.package})")
+
+
 @dataclass
 class Status:
     requirement: Requirement
     version: str | None = None      # installed version, None when not importable
     problem: str = ""               # "", "missing", "old", "broken", "unsafe"
-    detail: str = ""                # e.g. the import error or the GEOS versions
+    detail: str = ""                # e.g. the import error or the GEOS versions (English)
+    mixing: Mixing | None = None    # for "unsafe": which library copies clash
 
     @property
     def ok(self) -> bool:
@@ -153,20 +171,22 @@ def bundled_library(module, library: str) -> Path | None:
     return None
 
 
-def linux_mixing_risk(name: str, mod_version, host_version, bundled: Path | None) -> str:
-    """Why a library copy is unsafe in the QGIS process, or "" when it is fine.
+def linux_mixing(package: str, library: str, mod_version, host_version,
+                 bundled: Path | None) -> Mixing | None:
+    """The clash of a wheel-bundled library with QGIS's own copy, or None when fine.
 
-    Only on Linux (one global symbol namespace: a wheel's calls partly bind to QGIS's copy):
-    a wheel-bundled library whose major.minor differs from the one QGIS links.
+    Only on Linux (one global symbol namespace: a wheel's calls partly bind to QGIS's copy,
+    the newer functions to its own): a bundled library whose major.minor differs from the
+    one QGIS links. A build from source (Debian's package, this repository's venv) links
+    the system library and is never refused.
     """
     if not sys.platform.startswith("linux") or bundled is None or not host_version:
-        return ""
-    have, host = version_tuple(mod_version)[:2], version_tuple(host_version)[:2]
-    if not have or have == host:
-        return ""
-    return (f"its wheel bundles {name} {'.'.join(map(str, version_tuple(mod_version)))} "
-            f"({bundled.name}) but QGIS uses {name} {host_version}; two copies in one process "
-            f"abort QGIS")
+        return None
+    have, host = version_tuple(mod_version), version_tuple(host_version)
+    if not have or have[:2] == host[:2]:
+        return None
+    return Mixing(package, library, ".".join(map(str, have)), ".".join(map(str, host)),
+                  bundled.name)
 
 
 def check(host_geos: str | None = None, host_gdal: str | None = None,
@@ -217,19 +237,21 @@ def check(host_geos: str | None = None, host_gdal: str | None = None,
         if req.module == "shapely":
             geos = getattr(module, "geos_version", ())
             geos_text = ".".join(map(str, geos))
-            risk = linux_mixing_risk("GEOS", geos_text, host_geos,
-                                     bundled_library(module, "libgeos"))
-            if risk:
-                status.problem, status.detail, unsafe_shapely = "unsafe", risk, True
+            clash = linux_mixing("shapely", "GEOS", geos_text, host_geos,
+                                 bundled_library(module, "libgeos"))
+            if clash:
+                status.problem, status.mixing, unsafe_shapely = "unsafe", clash, True
+                status.detail = str(clash)
             elif tuple(geos[:2]) < MIN_GEOS:
                 status.problem = "broken"
                 status.detail = (f"linked to GEOS {geos_text}; needs GEOS "
                                  f"{'.'.join(map(str, MIN_GEOS))} or later")
         elif req.module == "pyogrio":
             gdal = getattr(module, "__gdal_version_string__", "")
-            risk = linux_mixing_risk("GDAL", gdal, host_gdal, bundled_library(module, "libgdal"))
-            if risk:
-                status.problem, status.detail = "unsafe", risk
+            clash = linux_mixing("pyogrio", "GDAL", gdal, host_gdal,
+                                 bundled_library(module, "libgdal"))
+            if clash:
+                status.problem, status.mixing, status.detail = "unsafe", clash, str(clash)
     return report
 
 
@@ -354,17 +376,20 @@ class InstallResult:
     installed: list[str] = field(default_factory=list)   # "name==version"
     message: str = ""                                      # English, for the log
     log: str = ""
+    mixing: Mixing | None = None                           # why a wheel was refused
 
 
 def install(report: Report, target: Path, wheel_dir=None, python: str | None = None,
-            host_geos: str | None = None, runner=subprocess.run) -> InstallResult:
+            host_geos: str | None = None, host_gdal: str | None = None,
+            runner=subprocess.run) -> InstallResult:
     """pip-install what ``report`` says is missing into ``target``; never raises.
 
     1. ``pip install --dry-run --report`` with the missing specs and the pins: pip's resolver,
        seeing QGIS's own packages and ``target``, names exactly what to add.
     2. ``pip install --target STAGING --no-deps`` those exact versions.
-    3. In a separate Python, import shapely from STAGING and check its GEOS against QGIS's
-       (a wheel with another GEOS would crash QGIS on Linux); only then move into ``target``.
+    3. In a separate Python, import shapely/pyogrio from STAGING and compare the GEOS/GDAL
+       their wheels carry with QGIS's (another version crashes QGIS on Linux); only then
+       move everything into ``target``. A refused install leaves ``target`` untouched.
     """
     python = python or find_python()
     if python is None:
@@ -393,7 +418,7 @@ def install(report: Report, target: Path, wheel_dir=None, python: str | None = N
         pins = work / "constraints.txt"
         pins.write_text("\n".join(constraints(report)) + "\n", encoding="utf-8")
         plan = work / "plan.json"
-        res = pip("install", "--dry-run", "--quiet", "--report", str(plan), "-c", str(pins),
+        res = pip("install", "--dry-run", "--report", str(plan), "-c", str(pins),
                   "--only-binary", ":all:", *pip_source(wheel_dir), *wanted)
         if res.returncode != 0:
             return InstallResult(False, message=_last_error(res), log="\n".join(log))
@@ -406,10 +431,16 @@ def install(report: Report, target: Path, wheel_dir=None, python: str | None = N
                   "--only-binary", ":all:", *pip_source(wheel_dir), *exact)
         if res.returncode != 0:
             return InstallResult(False, message=_last_error(res), log="\n".join(log))
-        if host_geos and (staging / "shapely").is_dir():
-            risk = _staged_geos_risk(python, staging, target, host_geos, runner, env)
-            if risk:
-                return InstallResult(False, message=risk, log="\n".join(log))
+        for package, library, host in (("shapely", "GEOS", host_geos),
+                                       ("pyogrio", "GDAL", host_gdal)):
+            if host and (staging / package).is_dir():
+                clash = _staged_mixing(python, staging, target, package, library, host,
+                                       runner, env)
+                if isinstance(clash, str):
+                    return InstallResult(False, message=clash, log="\n".join(log))
+                if clash is not None:
+                    return InstallResult(False, message=str(clash), log="\n".join(log),
+                                         mixing=clash)
         for entry in staging.iterdir():
             if entry.name == "bin":
                 continue
@@ -428,18 +459,34 @@ def install(report: Report, target: Path, wheel_dir=None, python: str | None = N
 
 
 def _last_error(res: subprocess.CompletedProcess) -> str:
-    lines = [ln.strip() for ln in (res.stderr or res.stdout or "").splitlines() if ln.strip()]
+    """pip's failure in one line: its ERROR line, with the conflicting requirements."""
+    text = (res.stdout or "") + "\n" + (res.stderr or "")
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
     errors = [ln for ln in lines if ln.startswith("ERROR")]
-    return (errors or lines or [f"pip exited with {res.returncode}"])[-1][:500]
+    first = next((ln for ln in errors if "ResolutionImpossible" not in ln), None)
+    if "The conflict is caused by:" in text:
+        block = text.split("The conflict is caused by:", 1)[1].split("\n\n", 1)[0]
+        causes = [ln.strip() for ln in block.splitlines() if ln.strip()]
+        first = "conflicting requirements: " + "; ".join(causes)
+    return (first or (errors or lines or [f"pip exited with {res.returncode}"])[-1])[:500]
 
 
-def _staged_geos_risk(python, staging, target, host_geos, runner, env) -> str:
-    code = ("import json, sys; sys.path[:0] = sys.argv[1:3]; import shapely; "
-            "print(json.dumps(['.'.join(map(str, shapely.geos_version)), shapely.__file__]))")
+_VERSION_CODE = {
+    "shapely": "'.'.join(map(str, m.geos_version))",
+    "pyogrio": "m.__gdal_version_string__",
+}
+
+
+def _staged_mixing(python, staging, target, package, library, host, runner, env):
+    """Mixing (refuse), None (fine) or a one-line error when the staged package fails."""
+    code = ("import importlib, json, sys; sys.path[:0] = sys.argv[1:3]; "
+            f"m = importlib.import_module({package!r}); "
+            f"print(json.dumps([{_VERSION_CODE[package]}, m.__file__]))")
     res = runner([python, "-c", code, str(staging), str(target)], capture_output=True,
                  text=True, env=env, timeout=120, **_no_window())
     if res.returncode != 0:
-        return "the installed shapely does not import: " + _last_error(res)
-    geos, origin = json.loads(res.stdout.strip().splitlines()[-1])
-    package = type("M", (), {"__file__": origin})
-    return linux_mixing_risk("GEOS", geos, host_geos, bundled_library(package, "libgeos"))
+        return f"the installed {package} does not import: " + _last_error(res)
+    version, origin = json.loads(res.stdout.strip().splitlines()[-1])
+    module = type("M", (), {"__file__": origin})
+    lib = "libgeos" if library == "GEOS" else "libgdal"
+    return linux_mixing(package, library, version, host, bundled_library(module, lib))

@@ -74,11 +74,18 @@ def problem_text(status: deps.Status) -> str:
     if status.problem == "old":
         return tr("{name} {version} is too old (needs {minimum} or later)").format(
             name=req.module, version=status.version, minimum=req.minimum)
-    if status.problem == "unsafe":
-        return tr("{name} {version} cannot be used inside QGIS: {detail}").format(
-            name=req.module, version=status.version, detail=status.detail)
+    if status.problem == "unsafe" and status.mixing is not None:
+        return tr("{name} {version} cannot be used inside QGIS: {reason}").format(
+            name=req.module, version=status.version, reason=mixing_text(status.mixing))
     return tr("{name} {version} does not import: {detail}").format(
         name=req.module, version=status.version or "", detail=status.detail)
+
+
+def mixing_text(clash: deps.Mixing) -> str:
+    return tr("its wheel carries {library} {bundled} but QGIS uses {library} {host}; two "
+              "copies in one process crash QGIS. Build {package} against QGIS's {library} "
+              "instead: pip install --no-binary {package} {package}").format(
+        library=clash.library, bundled=clash.bundled, host=clash.host, package=clash.package)
 
 
 def fix_text(report: deps.Report, kind: str | None = None) -> str:
@@ -197,12 +204,13 @@ class DependenciesPlugin:
             go, wheel_dir = self.ask_source()
             if not go:
                 return
-        geos, _ = host_versions()
+        geos, gdal_version = host_versions()
         target = dependencies_folder()
         report = self.report
 
         def work(task):
-            return deps.install(report, target, wheel_dir=wheel_dir, host_geos=geos)
+            return deps.install(report, target, wheel_dir=wheel_dir, host_geos=geos,
+                                host_gdal=gdal_version)
 
         self.task = QgsTask.fromFunction(tr("Installing Lever Grid dependencies"), work,
                                          on_finished=self._installed)
@@ -220,8 +228,9 @@ class DependenciesPlugin:
         if result.log:
             QgsMessageLog.logMessage(result.log, TAG, Qgis.Info)
         if not result.ok:
+            reason = mixing_text(result.mixing) if result.mixing else result.message
             self.show_message(tr("Installing the dependencies failed: {reason}").format(
-                reason=result.message), Qgis.Critical, with_button=True)
+                reason=reason), Qgis.Critical, with_button=True)
             return
         packages = ", ".join(result.installed) or "-"
         # packages the failed check imported stay loaded in this session: restart then

@@ -4,97 +4,102 @@
 <context>
     <name>LeverGrid</name>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="81"/>
+        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="80"/>
         <source>{name} {version} does not import: {detail}</source>
         <translation>{name} {version} 无法导入：{detail}</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="91"/>
+        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="85"/>
+        <source>its wheel carries {library} {bundled} but QGIS uses {library} {host}; two copies in one process crash QGIS. Build {package} against QGIS&apos;s {library} instead: pip install --no-binary {package} {package}</source>
+        <translation>其 wheel 自带 {library} {bundled}，而 QGIS 使用 {library} {host}；同一进程中的两份副本会使 QGIS 崩溃。请改为针对 QGIS 的 {library} 编译 {package}：pip install --no-binary {package} {package}</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="97"/>
         <source>Fix: in a terminal run {command}, or click Install dependencies…</source>
         <translation>解决方法：在终端运行 {command}，或点击“安装依赖…”</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="130"/>
-        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="169"/>
-        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="144"/>
+        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="138"/>
+        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="177"/>
+        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="152"/>
         <source>Install dependencies…</source>
         <translation>安装依赖…</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="132"/>
-        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="142"/>
-        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="153"/>
+        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="140"/>
+        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="150"/>
+        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="161"/>
         <source>Lever Grid</source>
         <translation>Lever Grid 网格警务</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="173"/>
+        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="181"/>
         <source>From the internet (PyPI)</source>
         <translation>从互联网安装（PyPI）</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="174"/>
+        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="182"/>
         <source>From a folder of wheels…</source>
         <translation>从本地 wheel 文件夹安装…</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="206"/>
-        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="208"/>
+        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="215"/>
+        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="217"/>
         <source>Installing Lever Grid dependencies</source>
         <translation>正在安装 Lever Grid 的依赖</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="74"/>
+        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="73"/>
         <source>{name} is missing</source>
         <translation>缺少 {name}</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="76"/>
+        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="75"/>
         <source>{name} {version} is too old (needs {minimum} or later)</source>
         <translation>{name} {version} 版本过旧（需要 {minimum} 或更高版本）</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="79"/>
-        <source>{name} {version} cannot be used inside QGIS: {detail}</source>
-        <translation>{name} {version} 不能在 QGIS 中使用：{detail}</translation>
+        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="78"/>
+        <source>{name} {version} cannot be used inside QGIS: {reason}</source>
+        <translation>{name} {version} 不能在 QGIS 中使用：{reason}</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="89"/>
+        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="95"/>
         <source>Fix: in the OSGeo4W Shell run {command}, or click Install dependencies…</source>
         <translation>解决方法：在 OSGeo4W Shell 中运行 {command}，或点击“安装依赖…”</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="97"/>
+        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="103"/>
         <source>Lever Grid could not start: {error}</source>
         <translation>Lever Grid 无法启动：{error}</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="182"/>
+        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="190"/>
         <source>Folder of wheels (.whl)</source>
         <translation>wheel 文件（.whl）所在文件夹</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="99"/>
+        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="105"/>
         <source>Lever Grid is not active: {problems}.</source>
         <translation>Lever Grid 未启用：{problems}。</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="171"/>
+        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="179"/>
         <source>Install {packages} into {folder}?</source>
         <translation>将 {packages} 安装到 {folder}？</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="222"/>
+        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="232"/>
         <source>Installing the dependencies failed: {reason}</source>
         <translation>依赖安装失败：{reason}</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="229"/>
+        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="238"/>
         <source>Installed {packages}. Lever Grid is active.</source>
         <translation>已安装 {packages}，Lever Grid 已启用。</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="232"/>
+        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="241"/>
         <source>Installed {packages}. Restart QGIS to activate Lever Grid.</source>
         <translation>已安装 {packages}，请重启 QGIS 以启用 Lever Grid。</translation>
     </message>

@@ -166,6 +166,8 @@ def test_wheel_geos_other_than_qgis_is_refused_on_linux(wheel_shapely, monkeypat
     report = deps.check(host_geos="3.11.1-CAPI-1.17.1", **world)
     status = next(s for s in report.statuses if s.requirement.module == "shapely")
     assert status.problem == "unsafe"
+    assert status.mixing == deps.Mixing("shapely", "GEOS", "3.13.1", "3.11.1",
+                                        "libgeos-0fe5d9b6.so.3.13.1")
     assert "GEOS 3.13.1" in status.detail and "QGIS uses GEOS 3.11.1" in status.detail
     assert status not in report.installable
     # same GEOS minor as QGIS (Debian 13: 3.13.1): accepted
@@ -298,3 +300,28 @@ def test_install_reports_a_missing_wheel_in_one_line(tmp_path, monkeypatch):
     result = deps.install(report, tmp_path / "deps", wheel_dir=wheels, python=sys.executable)
     assert not result.ok
     assert "lgnotthere" in result.message and "\n" not in result.message
+
+
+def test_install_keeps_qgis_numpy(tmp_path, monkeypatch):
+    """A package that would need another numpy is refused, not allowed to replace QGIS's:
+    the folder offers numpy 99, the pin holds this Python's numpy."""
+    import numpy
+
+    wheels = tmp_path / "wheels"
+    wheels.mkdir()
+    make_wheel(wheels, "numpy", "99.0")
+    make_wheel(wheels, "lgnewnumpy", "1.0", requires=["numpy>=99"])
+    for key in ("PIP_FIND_LINKS", "PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_CONSTRAINT"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("PIP_CONFIG_FILE", "/dev/null")
+    numpy_req = next(r for r in deps.REQUIREMENTS if r.module == "numpy")
+    report = deps.Report([deps.Status(numpy_req, numpy.__version__),
+                          deps.Status(deps.Requirement("lgnewnumpy", "1.0", "t", "x"), None,
+                                      "missing")])
+    assert deps.constraints(report) == [f"numpy=={numpy.__version__}"]
+    target = tmp_path / "deps"
+    result = deps.install(report, target, wheel_dir=wheels, python=sys.executable)
+    assert not result.ok
+    assert "numpy>=99" in result.message and f"numpy=={numpy.__version__}" in result.message, \
+        result.message
+    assert not (target / "numpy").exists() and not (target / "lgnewnumpy").exists()

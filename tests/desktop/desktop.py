@@ -24,6 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 SITE = ROOT / ".venv" / "lib" / "python3.11" / "site-packages"
 DEBIAN13 = ROOT / ".ci" / "debian13-qgis"
+CACHE = Path(os.environ.get("LEVER_GRID_CACHE", "/var/cache/lever-grid"))
 
 
 class Venv:
@@ -220,3 +221,36 @@ def tracebacks(result_or_log) -> list[str]:
         else result_or_log
     return [e["text"][:3000] for e in entries
             if e["kind"] == "dialog" or "Traceback (most recent call last)" in e["text"]]
+
+
+def wheel_folder(python: str, requirements, constraints=(), deps: bool = False) -> Path:
+    """A folder of manylinux x86_64 wheels for CPython ``python`` (e.g. "3.13"), downloaded
+    from PyPI once and cached outside the repository (CACHE/wheels-cp313-<hash>)."""
+    import hashlib
+    import sys
+
+    spec = json.dumps([python, sorted(requirements), sorted(constraints), deps])
+    tag = "cp" + python.replace(".", "")
+    folder = CACHE / f"wheels-{tag}-{hashlib.sha1(spec.encode()).hexdigest()[:10]}"
+    if (folder / ".complete").exists():
+        return folder
+    tmp = folder.with_name(folder.name + ".part")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PIP_")}
+    env["PIP_CONFIG_FILE"] = os.devnull  # the public index, no local mirror settings
+    pins = tmp / "constraints.txt"
+    pins.write_text("".join(f"{c}\n" for c in constraints))
+    res = subprocess.run(
+        [sys.executable, "-m", "pip", "download", "--quiet", "--only-binary", ":all:",
+         "--python-version", python, "--implementation", "cp", "--abi", tag,
+         "--platform", "manylinux_2_17_x86_64", "--platform", "manylinux2014_x86_64",
+         *([] if deps else ["--no-deps"]), "-c", str(pins), "-d", str(tmp),
+         *requirements], capture_output=True, text=True, env=env, timeout=900)
+    if res.returncode != 0:
+        raise AssertionError(f"pip download failed:\n{res.stderr[-3000:]}")
+    pins.unlink()
+    (tmp / ".complete").write_text(spec)
+    shutil.rmtree(folder, ignore_errors=True)
+    tmp.rename(folder)
+    return folder

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import shutil
 import subprocess
 import sys
@@ -33,13 +32,13 @@ from tests.desktop.desktop import (
     qgis_process,
     run_desktop,
     tracebacks,
+    wheel_folder,
 )
 
 pytestmark = pytest.mark.desktop
 ZIP = ROOT / "dist" / "lever_grid.zip"
-CACHE = Path(os.environ.get("LEVER_GRID_CACHE", "/var/cache/lever-grid"))
 #: What the offline folder holds: wheels for Debian 13's Python 3.13 (manylinux x86_64).
-WHEELS = {"shapely": "shapely>=2.1,<2.2", "geopandas": "geopandas==1.0.1"}
+WHEELS = ["shapely>=2.1,<2.2", "geopandas==1.0.1"]
 PERIODS = {"PERIOD": "2025-01-01/2025-05-31", "COMPARE": "2024-01-01/2024-05-31"}
 STATS = ("area_m2", "watch_m2", "covered_m2", "covered_share", "blind_m2", "road_length_m",
          "road_covered_share", "cameras", "incidents_current", "incidents_previous",
@@ -157,33 +156,10 @@ def test_desktop_debian13_dock_and_analyse(work, host_cli):
 
 # --- the offline installer ----------------------------------------------------------------
 
-def wheel_folder() -> Path:
-    """Wheels for Debian 13's CPython 3.13 on x86_64, downloaded once (PyPI), cached."""
-    folder = CACHE / "wheels-cp313"
-    done = folder / ".complete"
-    if done.exists() and done.read_text() == json.dumps(WHEELS):
-        return folder
-    tmp = folder.with_name(folder.name + ".part")
-    shutil.rmtree(tmp, ignore_errors=True)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PIP_")}
-    env["PIP_CONFIG_FILE"] = os.devnull  # the public index, no local mirror settings
-    res = subprocess.run(
-        [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary",
-         ":all:", "--python-version", "3.13", "--implementation", "cp", "--abi", "cp313",
-         "--platform", "manylinux_2_17_x86_64", "--platform", "manylinux2014_x86_64",
-         "-d", str(tmp), *WHEELS.values()], capture_output=True, text=True, env=env,
-        timeout=600)
-    assert res.returncode == 0, res.stderr[-3000:]
-    (tmp / ".complete").write_text(json.dumps(WHEELS))
-    shutil.rmtree(folder, ignore_errors=True)
-    tmp.rename(folder)
-    return folder
-
-
 def test_installer_offline_on_debian13(debian13, host_cli, tmp_path_factory):
     work = new_work(tmp_path_factory, "installer13")
     wheels = work / "wheels"
-    shutil.copytree(wheel_folder(), wheels)
+    shutil.copytree(wheel_folder("3.13", WHEELS), wheels)
     where = Chroot(work, overlay=work / "overlay", net=False)
     # a Debian 13 QGIS without Debian's shapely and geopandas (the copy, not the cache)
     res = where.run("dpkg", "--remove", "--force-depends", "python3-geopandas",

@@ -25,6 +25,7 @@ from tests.desktop.desktop import (
     read_log,
     run_desktop,
     tracebacks,
+    wheel_folder,
 )
 
 pytestmark = pytest.mark.desktop
@@ -93,3 +94,35 @@ def test_stock_qgis_process_loads_without_traceback(profile, missing):
     assert tracebacks(entries) == []
     ours = [e["text"] for e in entries if e["tag"] == "Lever Grid"]
     assert len(ours) == 1 and all(name in ours[0] for name in missing), entries
+
+
+def test_stock_installer_refuses_a_shapely_wheel_with_another_geos(tmp_path_factory, missing):
+    """Install dependencies… on Debian 12 from a folder of PyPI wheels for Python 3.11:
+    shapely's wheel carries GEOS 3.13, QGIS 3.22 links GEOS 3.11 (the combination that
+    killed QGIS with signal 11). The installer must refuse with that reason, leave the
+    profile's folder without shapely, and QGIS must go on (no crash, no traceback)."""
+    import shapely  # the venv's, built against the system GEOS: QGIS's version
+
+    wheels = wheel_folder("3.11", ["shapely>=2.1", "geopandas>=1.0", "pandas>=2.0",
+                                   "pyogrio>=0.7"],
+                          constraints=["numpy==1.24.2", "pyproj==3.4.1", "geopandas<1.1"],
+                          deps=True)
+    assert list(wheels.glob("shapely-2.1*.whl")), list(wheels.iterdir())
+    base = tmp_path_factory.mktemp("stockinstall")
+    install_plugin_zip(ZIP, base)
+    job = {"install": {"wheels": str(wheels), "timeout": 300}}
+    result = run_desktop(job, base, where=Stock(base / "home"))
+    assert "error" not in result, result.get("error")
+    assert result["plugin_class"] == "DependenciesPlugin"
+    install = result["install"]
+    assert install is not None and install["ok"] is False, install
+    host = shapely.geos_version_string
+    assert install["message"].startswith("its wheel bundles GEOS 3.13"), install
+    assert f"QGIS uses GEOS {host}" in install["message"]
+    after = [text for title, text in result["messages_after_install"] if title == "Lever Grid"]
+    assert len(after) == 1 and after[0].startswith("Installing the dependencies failed: ")
+    assert f"but QGIS uses GEOS {host}" in after[0] and "--no-binary shapely" in after[0]
+    deps_dir = base / "profiles" / "default" / "python" / "dependencies"
+    assert not (deps_dir / "shapely").exists() and not (deps_dir / "geopandas").exists()
+    assert result["activated"] is False and "levergrid" not in result["providers"]
+    assert tracebacks(result) == [] and result["returncode"] == 0, result["stderr"]
