@@ -7,8 +7,8 @@ SITE  := $(CURDIR)/$(VENV)/lib/python3.11/site-packages
 # QGIS tests never need a screen; the desktop test starts its own Xvfb.
 export QT_QPA_PLATFORM ?= offscreen
 
-.PHONY: install demo test lint format test-core test-qgis test-desktop package repo debian13 bench clean \
-        sample
+.PHONY: install demo test lint format test-core test-qgis test-desktop test-pypi package repo \
+        debian13 bench clean sample
 
 install: $(STAMP)
 
@@ -47,7 +47,11 @@ test-qgis: install
 	$(PY) -m pytest tests/qgis -q
 
 test-desktop: install package debian13
-	$(PY) -m pytest tests/desktop -p no:pytest_qgis -q
+	$(PY) -m pytest tests/desktop -p no:pytest_qgis -q --ignore=tests/desktop/pypi
+
+# Install dependencies… from PyPI on stock QGIS 3.22: compiles shapely and pyogrio (3-5 min).
+test-pypi: install package
+	$(PY) -m pytest tests/desktop/pypi -p no:pytest_qgis -q
 
 test: lint test-core test-qgis test-desktop
 

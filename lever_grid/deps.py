@@ -377,11 +377,13 @@ class InstallResult:
     message: str = ""                                      # English, for the log
     log: str = ""
     mixing: Mixing | None = None                           # why a wheel was refused
+    build_error: str = ""                                  # its source build's failure
+    built: list[str] = field(default_factory=list)         # compiled against the system
 
 
 def install(report: Report, target: Path, wheel_dir=None, python: str | None = None,
             host_geos: str | None = None, host_gdal: str | None = None,
-            runner=subprocess.run) -> InstallResult:
+            build_from_source: bool | None = None, runner=subprocess.run) -> InstallResult:
     """pip-install what ``report`` says is missing into ``target``; never raises.
 
     1. ``pip install --dry-run --report`` with the missing specs and the pins: pip's resolver,
@@ -390,7 +392,13 @@ def install(report: Report, target: Path, wheel_dir=None, python: str | None = N
     3. In a separate Python, import shapely/pyogrio from STAGING and compare the GEOS/GDAL
        their wheels carry with QGIS's (another version crashes QGIS on Linux); only then
        move everything into ``target``. A refused install leaves ``target`` untouched.
+       On Linux a refused wheel is compiled from source instead (``--no-binary``: needs a
+       C compiler, Python's headers and the library's, e.g. libgeos-dev), then checked
+       again; ``build_from_source=False`` refuses at once.
     """
+    if build_from_source is None:
+        build_from_source = sys.platform.startswith("linux")
+    built: list[str] = []
     python = python or find_python()
     if python is None:
         return InstallResult(False, message="no Python interpreter for pip found")
@@ -433,14 +441,32 @@ def install(report: Report, target: Path, wheel_dir=None, python: str | None = N
             return InstallResult(False, message=_last_error(res), log="\n".join(log))
         for package, library, host in (("shapely", "GEOS", host_geos),
                                        ("pyogrio", "GDAL", host_gdal)):
-            if host and (staging / package).is_dir():
-                clash = _staged_mixing(python, staging, target, package, library, host,
-                                       runner, env)
-                if isinstance(clash, str):
-                    return InstallResult(False, message=clash, log="\n".join(log))
-                if clash is not None:
-                    return InstallResult(False, message=str(clash), log="\n".join(log),
-                                         mixing=clash)
+            if not (host and (staging / package).is_dir()):
+                continue
+            clash = _staged_mixing(python, staging, target, package, library, host,
+                                   runner, env)
+            if isinstance(clash, str):
+                return InstallResult(False, message=clash, log="\n".join(log))
+            if clash is None:
+                continue
+            if not build_from_source:
+                return InstallResult(False, message=str(clash), log="\n".join(log),
+                                     mixing=clash)
+            # the wheel carries another GEOS/GDAL: compile it against the system's instead
+            pinned = next(e for e in exact if _canonical(e.split("==")[0]) == package)
+            _unstage(staging, package)
+            res = pip("install", "--quiet", "--no-deps", "--target", str(staging),
+                      "--no-binary", package, *pip_source(wheel_dir), pinned)
+            if res.returncode != 0:
+                return InstallResult(False, message=f"{clash}; building {package} from "
+                                     f"source failed: {_last_error(res)}", log="\n".join(log),
+                                     mixing=clash, build_error=_last_error(res))
+            again = _staged_mixing(python, staging, target, package, library, host, runner,
+                                   env)
+            if again is not None:
+                return InstallResult(False, message=str(again), log="\n".join(log),
+                                     mixing=again if isinstance(again, Mixing) else None)
+            built.append(package)
         for entry in staging.iterdir():
             if entry.name == "bin":
                 continue
@@ -450,8 +476,9 @@ def install(report: Report, target: Path, wheel_dir=None, python: str | None = N
             elif dest.exists() or dest.is_symlink():
                 dest.unlink()
             shutil.move(str(entry), str(dest))
-        return InstallResult(True, installed=exact, message="installed " + ", ".join(exact),
-                             log="\n".join(log))
+        note = f" ({', '.join(built)} built from source)" if built else ""
+        return InstallResult(True, installed=exact, built=built,
+                             message="installed " + ", ".join(exact) + note, log="\n".join(log))
     except (OSError, ValueError, KeyError, subprocess.SubprocessError) as exc:
         return InstallResult(False, message=f"{type(exc).__name__}: {exc}", log="\n".join(log))
     finally:
@@ -469,6 +496,19 @@ def _last_error(res: subprocess.CompletedProcess) -> str:
         causes = [ln.strip() for ln in block.splitlines() if ln.strip()]
         first = "conflicting requirements: " + "; ".join(causes)
     return (first or (errors or lines or [f"pip exited with {res.returncode}"])[-1])[:500]
+
+
+def _canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _unstage(staging: Path, package: str) -> None:
+    """Remove a package pip put into ``staging`` (its folder, wheel libs, metadata)."""
+    for entry in staging.iterdir():
+        stem = entry.name.split("-")[0]
+        if entry.name in (package, f"{package}.libs") or (
+                entry.name.endswith(".dist-info") and _canonical(stem) == package):
+            shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
 
 
 _VERSION_CODE = {

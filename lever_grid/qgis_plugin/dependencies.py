@@ -22,6 +22,7 @@ from .i18n import load_translation
 TAG = "Lever Grid"
 _LOGGED: set[str] = set()  # qgis_process may create the plugin twice: log each text once
 WHEEL_FOLDER_KEY = "lever_grid/wheel_folder"
+HEADERS = {"GEOS": "libgeos-dev", "GDAL": "libgdal-dev"}  # Debian/Ubuntu packages
 
 
 def tr(text: str) -> str:
@@ -86,6 +87,15 @@ def mixing_text(clash: deps.Mixing) -> str:
               "copies in one process crash QGIS. Build {package} against QGIS's {library} "
               "instead: pip install --no-binary {package} {package}").format(
         library=clash.library, bundled=clash.bundled, host=clash.host, package=clash.package)
+
+
+def build_failure_text(clash: deps.Mixing, error: str, reason: str) -> str:
+    if "Could not find a version" in error:  # no source archive (offline wheel folder)
+        return tr("{reason} There is no source archive of {package} to build it from "
+                  "({error}).").format(reason=reason, package=clash.package, error=error)
+    return tr("{reason} Building it failed: {error}. It needs a C compiler and the headers, "
+              "e.g. sudo apt install build-essential python3-dev {headers}").format(
+        reason=reason, error=error, headers=HEADERS.get(clash.library, ""))
 
 
 def fix_text(report: deps.Report, kind: str | None = None) -> str:
@@ -229,6 +239,8 @@ class DependenciesPlugin:
             QgsMessageLog.logMessage(result.log, TAG, Qgis.Info)
         if not result.ok:
             reason = mixing_text(result.mixing) if result.mixing else result.message
+            if result.build_error and result.mixing:
+                reason = build_failure_text(result.mixing, result.build_error, reason)
             self.show_message(tr("Installing the dependencies failed: {reason}").format(
                 reason=reason), Qgis.Critical, with_button=True)
             return

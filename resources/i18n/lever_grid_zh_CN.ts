@@ -4,102 +4,112 @@
 <context>
     <name>LeverGrid</name>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="80"/>
+        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="81"/>
         <source>{name} {version} does not import: {detail}</source>
         <translation>{name} {version} 无法导入：{detail}</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="85"/>
+        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="86"/>
         <source>its wheel carries {library} {bundled} but QGIS uses {library} {host}; two copies in one process crash QGIS. Build {package} against QGIS&apos;s {library} instead: pip install --no-binary {package} {package}</source>
         <translation>其 wheel 自带 {library} {bundled}，而 QGIS 使用 {library} {host}；同一进程中的两份副本会使 QGIS 崩溃。请改为针对 QGIS 的 {library} 编译 {package}：pip install --no-binary {package} {package}</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="97"/>
+        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="96"/>
+        <source>{reason} Building it failed: {error}. It needs a C compiler and the headers, e.g. sudo apt install build-essential python3-dev {headers}</source>
+        <translation>{reason} 编译失败：{error}。编译需要 C 编译器和头文件，例如 sudo apt install build-essential python3-dev {headers}</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="107"/>
         <source>Fix: in a terminal run {command}, or click Install dependencies…</source>
         <translation>解决方法：在终端运行 {command}，或点击“安装依赖…”</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="138"/>
-        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="177"/>
-        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="152"/>
+        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="148"/>
+        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="187"/>
+        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="162"/>
         <source>Install dependencies…</source>
         <translation>安装依赖…</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="140"/>
         <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="150"/>
-        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="161"/>
+        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="160"/>
+        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="171"/>
         <source>Lever Grid</source>
         <translation>Lever Grid 网格警务</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="181"/>
+        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="191"/>
         <source>From the internet (PyPI)</source>
         <translation>从互联网安装（PyPI）</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="182"/>
+        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="192"/>
         <source>From a folder of wheels…</source>
         <translation>从本地 wheel 文件夹安装…</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="215"/>
-        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="217"/>
+        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="225"/>
+        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="227"/>
         <source>Installing Lever Grid dependencies</source>
         <translation>正在安装 Lever Grid 的依赖</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="73"/>
+        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="74"/>
         <source>{name} is missing</source>
         <translation>缺少 {name}</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="75"/>
+        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="76"/>
         <source>{name} {version} is too old (needs {minimum} or later)</source>
         <translation>{name} {version} 版本过旧（需要 {minimum} 或更高版本）</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="78"/>
+        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="79"/>
         <source>{name} {version} cannot be used inside QGIS: {reason}</source>
         <translation>{name} {version} 不能在 QGIS 中使用：{reason}</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="95"/>
+        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="94"/>
+        <source>{reason} There is no source archive of {package} to build it from ({error}).</source>
+        <translation>{reason} 没有可用于编译的 {package} 源码包（{error}）。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="105"/>
         <source>Fix: in the OSGeo4W Shell run {command}, or click Install dependencies…</source>
         <translation>解决方法：在 OSGeo4W Shell 中运行 {command}，或点击“安装依赖…”</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="103"/>
+        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="113"/>
         <source>Lever Grid could not start: {error}</source>
         <translation>Lever Grid 无法启动：{error}</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="190"/>
+        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="200"/>
         <source>Folder of wheels (.whl)</source>
         <translation>wheel 文件（.whl）所在文件夹</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="105"/>
+        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="115"/>
         <source>Lever Grid is not active: {problems}.</source>
         <translation>Lever Grid 未启用：{problems}。</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="179"/>
+        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="189"/>
         <source>Install {packages} into {folder}?</source>
         <translation>将 {packages} 安装到 {folder}？</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="232"/>
+        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="244"/>
         <source>Installing the dependencies failed: {reason}</source>
         <translation>依赖安装失败：{reason}</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="238"/>
+        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="250"/>
         <source>Installed {packages}. Lever Grid is active.</source>
         <translation>已安装 {packages}，Lever Grid 已启用。</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="241"/>
+        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="253"/>
         <source>Installed {packages}. Restart QGIS to activate Lever Grid.</source>
         <translation>已安装 {packages}，请重启 QGIS 以启用 Lever Grid。</translation>
     </message>

@@ -16,16 +16,13 @@ qgis_process with the same profile runs the analysis.
 from __future__ import annotations
 
 import json
-import math
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
-import pyogrio
 import pytest
 
 from tests.conftest import ARTIFACTS, ROOT, SAMPLE
+from tests.desktop.cell_stats import assert_same_stats, params, stats_of
 from tests.desktop.desktop import (
     Chroot,
     install_plugin_zip,
@@ -39,57 +36,9 @@ pytestmark = pytest.mark.desktop
 ZIP = ROOT / "dist" / "lever_grid.zip"
 #: What the offline folder holds: wheels for Debian 13's Python 3.13 (manylinux x86_64).
 WHEELS = ["shapely>=2.1,<2.2", "geopandas==1.0.1"]
-PERIODS = {"PERIOD": "2025-01-01/2025-05-31", "COMPARE": "2024-01-01/2024-05-31"}
-STATS = ("area_m2", "watch_m2", "covered_m2", "covered_share", "blind_m2", "road_length_m",
-         "road_covered_share", "cameras", "incidents_current", "incidents_previous",
-         "change_pct", "incidents_in_blind")
-
-
-def params(sample: str, out: str) -> dict:
-    layers = {k: f"{sample}|layername={k.lower()}"
-              for k in ("CELLS", "CAMERAS", "BUILDINGS", "ROADS", "INCIDENTS")}
-    return {**layers, **PERIODS, "MIN_BLIND_AREA": 1.0, "OUTPUT": out}
-
-
-def cli_args(p: dict) -> list[str]:
-    return [a for k, v in p.items() for a in (f"--{k.lower().replace('_', '-')}", str(v))
-            if k != "OUTPUT"] + ["--out", p["OUTPUT"]]
-
-
-def stats_of(gpkg) -> dict:
-    frame = pyogrio.read_dataframe(gpkg, layer="cell_stats")
-    return {str(row["cell_id"]): {k: row[k] for k in STATS} for _, row in frame.iterrows()}
-
-
-def assert_same_stats(got: dict, cli: dict) -> None:
-    assert set(got) == set(cli) and len(cli) == 14
-    for cell_id, row in cli.items():
-        for key in STATS:
-            want, have = row[key], got[cell_id][key]
-            if want is None or (isinstance(want, float) and math.isnan(want)):
-                assert have is None or (isinstance(have, float) and math.isnan(have)), \
-                    (cell_id, key, have)
-            else:
-                assert have == pytest.approx(float(want), rel=1e-9, abs=1e-12), \
-                    (cell_id, key, have, want)
-
-
 @pytest.fixture(scope="module")
 def debian13() -> Path:
     return Chroot.ensure()
-
-
-@pytest.fixture(scope="module")
-def host_cli(tmp_path_factory) -> dict:
-    """cell_stats of the CLI on this machine (QGIS 3.22 venv): the oracle."""
-    out = tmp_path_factory.mktemp("cli13") / "cli.gpkg"
-    p = params(str(SAMPLE), str(out))
-    res = subprocess.run([sys.executable, "-m", "lever_grid", "analyse", *cli_args(p)],
-                         capture_output=True, text=True, cwd=ROOT, timeout=300)
-    assert res.returncode == 0, res.stderr
-    stats = stats_of(out)
-    assert sum(r["incidents_current"] for r in stats.values()) > 0
-    return stats
 
 
 def new_work(tmp_path_factory, name: str) -> Path:
@@ -205,3 +154,15 @@ def test_installer_offline_on_debian13(debian13, host_cli, tmp_path_factory):
     assert res.returncode == 0, res.stderr[-3000:]
     assert "Traceback" not in res.stdout + res.stderr
     assert_same_stats(stats_of(out), host_cli)
+
+
+def test_chroot_mounts_never_outlive_the_command(debian13, tmp_path):
+    """A failing or killed command leaves no mount behind (private mount namespace)."""
+    where = Chroot(tmp_path)
+    failed = where.run("sh", "-c", "test -d /proc/self && test -c /dev/null && exit 7")
+    assert failed.returncode == 7, failed.stderr
+    killed = where.run("sh", "-c", "kill -9 $$")
+    assert killed.returncode != 0
+    mounts = Path("/proc/self/mountinfo").read_text()
+    assert str(debian13) not in mounts
+    assert str(tmp_path) not in mounts

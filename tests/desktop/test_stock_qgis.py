@@ -122,7 +122,9 @@ def test_stock_installer_refuses_a_shapely_wheel_with_another_geos(tmp_path_fact
     after = [text for title, text in result["messages_after_install"] if title == "Lever Grid"]
     assert len(after) == 1 and after[0].startswith("Installing the dependencies failed: ")
     assert f"but QGIS uses GEOS {host}" in after[0] and "--no-binary shapely" in after[0]
+    assert "There is no source archive of shapely" in after[0]  # wheels only: no build
     deps_dir = base / "profiles" / "default" / "python" / "dependencies"
     assert not (deps_dir / "shapely").exists() and not (deps_dir / "geopandas").exists()
     assert result["activated"] is False and "levergrid" not in result["providers"]
     assert tracebacks(result) == [] and result["returncode"] == 0, result["stderr"]
+
