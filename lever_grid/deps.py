@@ -277,8 +277,18 @@ def os_release(path: str = "/etc/os-release") -> dict[str, str]:
     return out
 
 
+#: The first releases whose own packages carry shapely >= 2.1 (Debian 12 has 1.8.5 and no
+#: pyogrio, Ubuntu 24.04 has 2.0.3). Derivatives (ID_LIKE) are judged by their own ID.
+APT_RECENT_ENOUGH = {"debian": (13,), "ubuntu": (25, 10)}
+
+#: What compiling shapely and pyogrio against the system's GEOS/GDAL needs on Debian/Ubuntu.
+BUILD_PACKAGES = "build-essential python3-dev libgeos-dev libgdal-dev"
+
+
 def platform_kind(system: str | None = None, release: dict | None = None) -> str:
-    """``windows``, ``debian`` (Debian, Ubuntu and derivatives), ``macos`` or ``other``."""
+    """``windows``, ``debian`` (Debian, Ubuntu and derivatives whose packages are recent
+    enough), ``debian-old`` (their packages are too old: Debian 12, Ubuntu 24.04),
+    ``macos`` or ``other``."""
     system = system or platform.system()
     if system == "Windows":
         return "windows"
@@ -286,7 +296,13 @@ def platform_kind(system: str | None = None, release: dict | None = None) -> str
         return "macos"
     release = os_release() if release is None else release
     family = f"{release.get('ID', '')} {release.get('ID_LIKE', '')}".split()
-    return "debian" if {"debian", "ubuntu"} & set(family) else "other"
+    if not {"debian", "ubuntu"} & set(family):
+        return "other"
+    first = APT_RECENT_ENOUGH.get(release.get("ID", ""))
+    version = version_tuple(release.get("VERSION_ID"))
+    if first is not None and version and version < first:  # no VERSION_ID: testing/sid
+        return "debian-old"
+    return "debian"
 
 
 def fix_command(statuses: list[Status], kind: str | None = None) -> str:
@@ -295,6 +311,8 @@ def fix_command(statuses: list[Status], kind: str | None = None) -> str:
     reqs = [s.requirement for s in statuses]
     if kind == "debian":
         return "sudo apt install " + " ".join(r.apt for r in reqs)
+    if kind == "debian-old":  # Install dependencies… compiles; it needs these first
+        return "sudo apt install " + BUILD_PACKAGES
     specs = " ".join(f'"{r.spec}"' for r in reqs)
     if kind == "windows":
         return f"python -m pip install {specs}"  # in the OSGeo4W Shell

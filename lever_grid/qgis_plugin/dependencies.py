@@ -104,6 +104,10 @@ def fix_text(report: deps.Report, kind: str | None = None) -> str:
     if kind == "windows":
         return tr("Fix: in the OSGeo4W Shell run {command}, or click Install "
                   "dependencies…").format(command=command)
+    if kind == "debian-old":
+        return tr("This system's own packages are too old. Fix: run {command} in a terminal, "
+                  "then click Install dependencies… (it builds shapely and pyogrio against "
+                  "QGIS's GEOS and GDAL).").format(command=command)
     return tr("Fix: in a terminal run {command}, or click Install dependencies…").format(
         command=command)
 

@@ -19,37 +19,37 @@
         <translation>{reason} 编译失败：{error}。编译需要 C 编译器和头文件，例如 sudo apt install build-essential python3-dev {headers}</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="107"/>
+        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="111"/>
         <source>Fix: in a terminal run {command}, or click Install dependencies…</source>
         <translation>解决方法：在终端运行 {command}，或点击“安装依赖…”</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="148"/>
-        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="187"/>
-        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="162"/>
+        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="152"/>
+        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="191"/>
+        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="166"/>
         <source>Install dependencies…</source>
         <translation>安装依赖…</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="150"/>
-        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="160"/>
-        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="171"/>
+        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="154"/>
+        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="164"/>
+        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="175"/>
         <source>Lever Grid</source>
         <translation>Lever Grid 网格警务</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="191"/>
+        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="195"/>
         <source>From the internet (PyPI)</source>
         <translation>从互联网安装（PyPI）</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="192"/>
+        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="196"/>
         <source>From a folder of wheels…</source>
         <translation>从本地 wheel 文件夹安装…</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="225"/>
-        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="227"/>
+        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="229"/>
+        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="231"/>
         <source>Installing Lever Grid dependencies</source>
         <translation>正在安装 Lever Grid 的依赖</translation>
     </message>
@@ -79,37 +79,42 @@
         <translation>解决方法：在 OSGeo4W Shell 中运行 {command}，或点击“安装依赖…”</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="113"/>
+        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="108"/>
+        <source>This system&apos;s own packages are too old. Fix: run {command} in a terminal, then click Install dependencies… (it builds shapely and pyogrio against QGIS&apos;s GEOS and GDAL).</source>
+        <translation>本系统自带的软件包版本过旧。解决方法：在终端运行 {command}，然后点击“安装依赖…”（它会针对 QGIS 的 GEOS 和 GDAL 编译 shapely 和 pyogrio）。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="117"/>
         <source>Lever Grid could not start: {error}</source>
         <translation>Lever Grid 无法启动：{error}</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="200"/>
+        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="204"/>
         <source>Folder of wheels (.whl)</source>
         <translation>wheel 文件（.whl）所在文件夹</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="115"/>
+        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="119"/>
         <source>Lever Grid is not active: {problems}.</source>
         <translation>Lever Grid 未启用：{problems}。</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="189"/>
+        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="193"/>
         <source>Install {packages} into {folder}?</source>
         <translation>将 {packages} 安装到 {folder}？</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="244"/>
+        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="248"/>
         <source>Installing the dependencies failed: {reason}</source>
         <translation>依赖安装失败：{reason}</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="250"/>
+        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="254"/>
         <source>Installed {packages}. Lever Grid is active.</source>
         <translation>已安装 {packages}，Lever Grid 已启用。</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="253"/>
+        <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="257"/>
         <source>Installed {packages}. Restart QGIS to activate Lever Grid.</source>
         <translation>已安装 {packages}，请重启 QGIS 以启用 Lever Grid。</translation>
     </message>
@@ -563,102 +568,102 @@
     </message>
     <message>
         <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="683"/>
-        <location filename="../../lever_grid/qgis_plugin/gui/maptools.py" line="219"/>
+        <location filename="../../lever_grid/qgis_plugin/gui/maptools.py" line="218"/>
         <source>Active cell: {0}</source>
         <translation>当前网格：{0}</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/gui/maptools.py" line="456"/>
+        <location filename="../../lever_grid/qgis_plugin/gui/maptools.py" line="455"/>
         <source>New camera</source>
         <translation>新摄像头</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/gui/maptools.py" line="459"/>
+        <location filename="../../lever_grid/qgis_plugin/gui/maptools.py" line="458"/>
         <source>Camera id</source>
         <translation>摄像头编号</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/gui/maptools.py" line="464"/>
+        <location filename="../../lever_grid/qgis_plugin/gui/maptools.py" line="463"/>
         <source>Kind</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/gui/maptools.py" line="465"/>
+        <location filename="../../lever_grid/qgis_plugin/gui/maptools.py" line="464"/>
         <source>Omnidirectional (sees all around)</source>
         <translation>全向（360° 可视）</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/gui/maptools.py" line="473"/>
+        <location filename="../../lever_grid/qgis_plugin/gui/maptools.py" line="472"/>
         <source>Heading (clockwise from north)</source>
         <translation>朝向（自正北顺时针）</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/gui/maptools.py" line="479"/>
+        <location filename="../../lever_grid/qgis_plugin/gui/maptools.py" line="478"/>
         <source>Field of view</source>
         <translation>视场角</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/gui/maptools.py" line="484"/>
+        <location filename="../../lever_grid/qgis_plugin/gui/maptools.py" line="483"/>
         <source>default for the kind</source>
         <translation>按类型默认</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/gui/maptools.py" line="486"/>
+        <location filename="../../lever_grid/qgis_plugin/gui/maptools.py" line="485"/>
         <source>Range</source>
         <translation>视距</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/gui/maptools.py" line="232"/>
+        <location filename="../../lever_grid/qgis_plugin/gui/maptools.py" line="231"/>
         <source>No face between roads here.</source>
         <translation>此处没有道路围成的地块。</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/gui/maptools.py" line="237"/>
+        <location filename="../../lever_grid/qgis_plugin/gui/maptools.py" line="236"/>
         <source>Choose the active cell first (right click on it).</source>
         <translation>请先选择当前网格（右键单击）。</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/gui/maptools.py" line="389"/>
+        <location filename="../../lever_grid/qgis_plugin/gui/maptools.py" line="388"/>
         <source>A cell needs at least three corners.</source>
         <translation>网格至少需要三个拐点。</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/gui/maptools.py" line="402"/>
+        <location filename="../../lever_grid/qgis_plugin/gui/maptools.py" line="401"/>
         <source>The drawn cell has no area.</source>
         <translation>绘制的网格面积为零。</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/gui/maptools.py" line="249"/>
+        <location filename="../../lever_grid/qgis_plugin/gui/maptools.py" line="248"/>
         <source>A cell cannot lose its last face.</source>
         <translation>网格不能移除最后一个地块。</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/gui/maptools.py" line="252"/>
+        <location filename="../../lever_grid/qgis_plugin/gui/maptools.py" line="251"/>
         <source>Remove a face from cell {0}</source>
         <translation>从网格 {0} 移除地块</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/gui/maptools.py" line="262"/>
+        <location filename="../../lever_grid/qgis_plugin/gui/maptools.py" line="261"/>
         <source>Add a face to cell {0}</source>
         <translation>向网格 {0} 添加地块</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/gui/maptools.py" line="421"/>
+        <location filename="../../lever_grid/qgis_plugin/gui/maptools.py" line="420"/>
         <source>Draw cell {0}</source>
         <translation>绘制网格 {0}</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/gui/maptools.py" line="422"/>
+        <location filename="../../lever_grid/qgis_plugin/gui/maptools.py" line="421"/>
         <source>Cell {0} added.</source>
         <translation>已添加网格 {0}。</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/gui/maptools.py" line="594"/>
+        <location filename="../../lever_grid/qgis_plugin/gui/maptools.py" line="593"/>
         <source>Place camera {0}</source>
         <translation>布设摄像头 {0}</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/gui/maptools.py" line="596"/>
+        <location filename="../../lever_grid/qgis_plugin/gui/maptools.py" line="595"/>
         <source>Camera {0} placed ({1}, {2:.0f} m).</source>
         <translation>已布设摄像头 {0}（{1}，{2:.0f} 米）。</translation>
     </message>

@@ -196,8 +196,11 @@ def test_geopandas_is_not_imported_when_shapely_is_unsafe(wheel_shapely, monkeyp
 
 @pytest.mark.parametrize(("release", "kind"), [
     ({"ID": "debian", "VERSION_ID": "13"}, "debian"),
-    ({"ID": "ubuntu", "ID_LIKE": "debian"}, "debian"),
-    ({"ID": "linuxmint", "ID_LIKE": "ubuntu debian"}, "debian"),
+    ({"ID": "debian", "VERSION_ID": "12"}, "debian-old"),
+    ({"ID": "debian"}, "debian"),  # testing / sid
+    ({"ID": "ubuntu", "ID_LIKE": "debian", "VERSION_ID": "24.04"}, "debian-old"),
+    ({"ID": "ubuntu", "ID_LIKE": "debian", "VERSION_ID": "26.04"}, "debian"),
+    ({"ID": "linuxmint", "ID_LIKE": "ubuntu debian", "VERSION_ID": "22"}, "debian"),
     ({"ID": "fedora"}, "other")])
 def test_platform_kind(release, kind):
     assert deps.platform_kind("Linux", release) == kind
@@ -215,6 +218,8 @@ def test_fix_commands():
                          if s.requirement.module in ("shapely", "geopandas")]
     assert deps.fix_command(shapely_geopandas, "debian") == \
         "sudo apt install python3-shapely python3-geopandas"
+    assert deps.fix_command(shapely_geopandas, "debian-old") == \
+        "sudo apt install build-essential python3-dev libgeos-dev libgdal-dev"
     assert deps.fix_command(shapely_geopandas, "windows") == \
         'python -m pip install "shapely>=2.1" "geopandas>=1.0"'
 
