@@ -71,14 +71,14 @@ def load(iface):
 def problem_text(status: deps.Status) -> str:
     req = status.requirement
     if status.problem == "missing":
-        return tr("{name} is missing").format(name=req.module)
+        return tr("{name} is missing.").format(name=req.module)
     if status.problem == "old":
-        return tr("{name} {version} is too old (needs {minimum} or later)").format(
+        return tr("{name} {version} is too old (needs {minimum} or later).").format(
             name=req.module, version=status.version, minimum=req.minimum)
     if status.problem == "unsafe" and status.mixing is not None:
-        return tr("{name} {version} cannot be used inside QGIS: {reason}").format(
+        return tr("{name} {version} cannot be used inside QGIS: {reason}.").format(
             name=req.module, version=status.version, reason=mixing_text(status.mixing))
-    return tr("{name} {version} does not import: {detail}").format(
+    return tr("{name} {version} does not import: {detail}.").format(
         name=req.module, version=status.version or "", detail=status.detail)
 
 
@@ -115,8 +115,8 @@ def fix_text(report: deps.Report, kind: str | None = None) -> str:
 def message_text(report: deps.Report, error: str = "", kind: str | None = None) -> str:
     if error:
         return tr("Lever Grid could not start: {error}").format(error=error)
-    problems = "; ".join(problem_text(s) for s in report.problems)
-    return tr("Lever Grid is not active: {problems}.").format(problems=problems) + " " + \
+    problems = " ".join(problem_text(s) for s in report.problems)  # one sentence each
+    return tr("Lever Grid is not active. {problems}").format(problems=problems) + " " + \
         fix_text(report, kind)
 
 

@@ -5,8 +5,8 @@
     <name>LeverGrid</name>
     <message>
         <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="81"/>
-        <source>{name} {version} does not import: {detail}</source>
-        <translation>{name} {version} 无法导入：{detail}</translation>
+        <source>{name} {version} does not import: {detail}.</source>
+        <translation>{name} {version} 无法导入：{detail}。</translation>
     </message>
     <message>
         <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="86"/>
@@ -55,18 +55,18 @@
     </message>
     <message>
         <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="74"/>
-        <source>{name} is missing</source>
-        <translation>缺少 {name}</translation>
+        <source>{name} is missing.</source>
+        <translation>缺少 {name}。</translation>
     </message>
     <message>
         <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="76"/>
-        <source>{name} {version} is too old (needs {minimum} or later)</source>
-        <translation>{name} {version} 版本过旧（需要 {minimum} 或更高版本）</translation>
+        <source>{name} {version} is too old (needs {minimum} or later).</source>
+        <translation>{name} {version} 版本过旧（需要 {minimum} 或更高版本）。</translation>
     </message>
     <message>
         <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="79"/>
-        <source>{name} {version} cannot be used inside QGIS: {reason}</source>
-        <translation>{name} {version} 不能在 QGIS 中使用：{reason}</translation>
+        <source>{name} {version} cannot be used inside QGIS: {reason}.</source>
+        <translation>{name} {version} 不能在 QGIS 中使用：{reason}。</translation>
     </message>
     <message>
         <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="94"/>
@@ -95,8 +95,8 @@
     </message>
     <message>
         <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="119"/>
-        <source>Lever Grid is not active: {problems}.</source>
-        <translation>Lever Grid 未启用：{problems}。</translation>
+        <source>Lever Grid is not active. {problems}</source>
+        <translation>Lever Grid 未启用。{problems}</translation>
     </message>
     <message>
         <location filename="../../lever_grid/qgis_plugin/dependencies.py" line="193"/>
