@@ -166,3 +166,13 @@ def test_chroot_mounts_never_outlive_the_command(debian13, tmp_path):
     mounts = Path("/proc/self/mountinfo").read_text()
     assert str(debian13) not in mounts
     assert str(tmp_path) not in mounts
+
+
+def test_dock_workflow_debian13(debian13, tmp_path_factory):
+    """The whole dock workflow of test_desktop_gui.py (sample, analyse in a task, styled
+    results, a live face edit under 0.5 s) in stock QGIS 3.40."""
+    from tests.desktop.test_desktop_gui import run_dock
+
+    result = run_dock("en_US", tmp_path_factory, debian13=True)
+    assert result["group"] == "Lever Grid results"
+    assert result["status"].startswith("Coverage of cells "), result["status"]

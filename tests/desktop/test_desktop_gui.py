@@ -9,6 +9,7 @@ zh_CN translation of its own, so only the dock is Chinese) and dock_zh-Hans.png 
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import geopandas as gpd
@@ -17,7 +18,7 @@ import pytest
 import shapely
 
 from tests.conftest import ARTIFACTS, ROOT, SAMPLE
-from tests.desktop.desktop import install_plugin_zip, qgis_process, run_desktop_script
+from tests.desktop.desktop import Chroot, install_plugin_zip, qgis_process, run_desktop_script
 
 pytestmark = pytest.mark.desktop
 ZIP = ROOT / "dist" / "lever_grid.zip"
@@ -52,14 +53,21 @@ def face_edit() -> dict:
     pytest.skip("no face to move in the sample")
 
 
-def run_dock(locale: str, tmp_path_factory) -> dict:
+def run_dock(locale: str, tmp_path_factory, debian13: bool = False) -> dict:
+    """The dock workflow; ``debian13``: in stock QGIS 3.40 on Debian 13 (the chroot)."""
     assert ZIP.exists(), "run `make package` first (make test does)"
     base = tmp_path_factory.mktemp(f"qgis_{locale}")
     install_plugin_zip(ZIP, base, locale=locale)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    shot = ARTIFACTS / f"dock_{'en' if locale.startswith('en') else locale}.png"
-    job = {"screenshot": str(shot), "edit": face_edit(), "out_dir": str(base / "out")}
-    result = run_desktop_script(SCRIPT, job, base)
+    name = f"{'debian13_' if debian13 else ''}dock_{'en' if locale.startswith('en') else locale}"
+    shot = ARTIFACTS / f"{name}.png"
+    where = Chroot(base) if debian13 else None
+    inside = base / "dock.png" if debian13 else shot
+    job = {"screenshot": where.path(inside) if where else str(shot), "edit": face_edit(),
+           "out_dir": where.path(base / "out") if where else str(base / "out")}
+    result = run_desktop_script(SCRIPT, job, base, timeout=600, where=where)
+    if debian13 and inside.exists():
+        shutil.copyfile(inside, shot)
     assert "error" not in result, result.get("error")
     assert result["plugin_loaded"] and result["dock_visible"] and result["action_checked"]
     assert result["analysis_ok"], result.get("log")
