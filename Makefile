@@ -8,6 +8,7 @@ SITE  := $(CURDIR)/$(VENV)/lib/python3.11/site-packages
 export QT_QPA_PLATFORM ?= offscreen
 
 .PHONY: install demo test lint format test-core test-qgis test-desktop test-pypi package repo \
+        translations \
         debian13 bench clean sample
 
 install: $(STAMP)
@@ -43,8 +44,12 @@ format: install
 test-core: install
 	$(PY) -m pytest tests/core -p no:pytest_qgis -q
 
-test-qgis: install
+test-qgis: install translations
 	$(PY) -m pytest tests/qgis -q
+
+# resources/i18n/*.ts -> .qm (Qt's lrelease); the plugin and its QGIS tests load the .qm.
+translations: install
+	$(PY) -c "import sys; sys.path.insert(0, '.ci'); import package; package.build_translations()"
 
 test-desktop: install package debian13
 	$(PY) -m pytest tests/desktop -p no:pytest_qgis -q --ignore=tests/desktop/pypi
