@@ -15,12 +15,14 @@ install: $(STAMP)
 
 # Debian's QGIS + system GEOS/GDAL/PROJ; a venv that sees Debian's qgis/PyQt5/pyproj;
 # shapely and pyogrio compiled against the same libraries QGIS links (safe in-process).
-$(STAMP): .ci/requirements.txt .ci/constraints.txt .ci/requirements-nodeps.txt pyproject.toml
+$(STAMP): .ci/requirements.txt .ci/requirements-test.txt .ci/constraints.txt \
+	  .ci/requirements-nodeps.txt pyproject.toml
 	.ci/install-system
 	test -x $(PY) || /usr/bin/python3 -m venv --system-site-packages $(VENV)
 	mkdir -p $(VENV)/share && ln -sfn /usr/share/proj $(VENV)/share/proj
 	$(PY) -m pip install -q -c .ci/constraints.txt --no-binary shapely,pyogrio -r .ci/requirements.txt
 	$(PY) -m pip install -q --no-deps -r .ci/requirements-nodeps.txt
+	$(PY) -m pip install -q -c .ci/constraints.txt -r .ci/requirements-test.txt
 	$(PY) -m pip install -q --no-deps -e .
 	$(PY) -c "import shapely, pyogrio, pyproj, geopandas; \
 	  assert shapely.geos_version[:2] == (3, 11), shapely.geos_version; \

@@ -137,11 +137,45 @@ def _parser() -> argparse.ArgumentParser:
     m.add_argument("--roads", help="roads to draw (default: the GeoPackage's roads layer)")
     m.add_argument("--assume-crs", help="CRS for --cameras/--roads without one")
 
+    _site_parser(sub)
+
     d = sub.add_parser("demo", help="run the whole job on the bundled sample village")
     d.add_argument("--out", default="outputs/demo", metavar="DIR")
     d.add_argument("--factory", action="store_true", help="the factory audit instead: a CAD "
                    "site plan in millimetres, walls, gates, indoor and wall cameras")
     return p
+
+
+def _site_parser(sub) -> None:
+    s = sub.add_parser("site", help="where the next K cameras go: greedy maximum coverage "
+                       "of the blind watch area, existing cameras locked")
+    s.add_argument("--cells", required=True)
+    s.add_argument("--cameras", required=True, help="existing cameras (locked, never moved)")
+    s.add_argument("--candidates", help="candidate sites (points; candidate_id field, else "
+                   "the 1-based row), used at their exact positions")
+    s.add_argument("--roads", help="roads: candidates every --spacing m and at junctions "
+                   "(when no --candidates), and --weight roads")
+    s.add_argument("--spacing", type=float, default=20.0, metavar="M",
+                   help="distance between generated candidates along a road (default 20)")
+    s.add_argument("--count", required=True, type=int, metavar="K", help="sites to choose")
+    s.add_argument("--range", dest="range_m", type=float, metavar="M",
+                   help="range of a new camera (default: that of --kind)")
+    s.add_argument("--fov", type=float, default=360.0, metavar="DEG", help="field of view; "
+                   "< 360: each site takes the best of a set of headings (default 360)")
+    s.add_argument("--kind", default="public2", help="kind of the new cameras "
+                   "(default public2, 60 m)")
+    s.add_argument("--weight", choices=("area", "roads", "incidents"), default="area",
+                   help="what a newly seen place is worth: its area (default), the road "
+                   "length in it, or the current period's incidents in it")
+    s.add_argument("--buildings", help="building footprints (occluders)")
+    s.add_argument("--incidents", help="incidents, for --weight incidents")
+    _incident_options(s)
+    s.add_argument("--in-cells", metavar="ID,ID", help="only the blind area of these cells "
+                   "counts (and generated candidates lie in them)")
+    s.add_argument("--backup", action="store_true", help="also count places that become "
+                   "seen by a second camera")
+    s.add_argument("--assume-crs", help="CRS for inputs without one: EPSG:NNNN or 'local'")
+    s.add_argument("--out", required=True, help="output GeoPackage (sites, site_gain)")
 
 
 def _incident_options(p: argparse.ArgumentParser) -> None:
@@ -340,6 +374,28 @@ def _cmd_map(args, progress) -> int:
     return EXIT_OK
 
 
+def _cmd_site(args, progress) -> int:
+    from .core.action.siting import site_cameras
+    from .core.fs import write_layers
+    from .core.inputs.layers import LINES, POINTS, POLYGONS
+
+    period, _ = _periods(args)
+    layers = site_cameras(
+        _read(args.cells, "cells", args, POLYGONS), _read(args.cameras, "cameras", args, POINTS),
+        args.count, candidates=_read(args.candidates, "candidates", args, POINTS),
+        roads=_read(args.roads, "roads", args, LINES), spacing=args.spacing,
+        range_m=args.range_m, fov_deg=args.fov, kind=args.kind, weight=args.weight,
+        buildings=_read(args.buildings, "buildings", args, POLYGONS),
+        incidents=_incidents(args, progress), period=period, backup=args.backup,
+        cell_ids=args.in_cells.split(",") if args.in_cells else None, progress=progress)
+    write_layers(args.out, layers)
+    for row in layers["site_gain"].itertuples():
+        progress.info(f"site {row.rank}: candidate {row.candidate_id} +{row.gain_m2:.1f} m² "
+                      f"(cumulative {row.cumulative_gain_m2:.1f} m²)")
+    progress.info(f"wrote {args.out}")
+    return EXIT_OK
+
+
 def _cmd_demo(args, progress) -> int:
     from .demo import run_demo
 
@@ -356,7 +412,7 @@ def _cmd_demo(args, progress) -> int:
 COMMANDS = {"analyse": _cmd_analyse, "analyze": _cmd_analyse, "cells": _cmd_cells,
             "validate": _cmd_validate,
             "incidents": _cmd_incidents, "export": _cmd_export,
-            "map": _cmd_map, "demo": _cmd_demo}
+            "map": _cmd_map, "demo": _cmd_demo, "site": _cmd_site}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -382,7 +438,7 @@ def main(argv: list[str] | None = None) -> int:
             raise InputError("--out is a folder; give a GeoPackage file name such as "
                              f"{Path(out) / 'analysis.gpkg'}", file=out)
         for option in ("cells", "cameras", "buildings", "roads", "incidents", "boundary",
-                       "locked", "walls", "watch_points"):
+                       "locked", "walls", "watch_points", "candidates", "analysis"):
             value = getattr(args, option, None)
             if not value:
                 continue

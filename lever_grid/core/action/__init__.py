@@ -1,0 +1,1 @@
+"""From audit to action: camera siting, hot spots, near repeats and patrol routes."""
