@@ -138,6 +138,7 @@ def _parser() -> argparse.ArgumentParser:
     m.add_argument("--assume-crs", help="CRS for --cameras/--roads without one")
 
     _site_parser(sub)
+    _hotspots_parser(sub)
 
     d = sub.add_parser("demo", help="run the whole job on the bundled sample village")
     d.add_argument("--out", default="outputs/demo", metavar="DIR")
@@ -176,6 +177,28 @@ def _site_parser(sub) -> None:
                    "seen by a second camera")
     s.add_argument("--assume-crs", help="CRS for inputs without one: EPSG:NNNN or 'local'")
     s.add_argument("--out", required=True, help="output GeoPackage (sites, site_gain)")
+
+
+def _hotspots_parser(sub) -> None:
+    h = sub.add_parser("hotspots", help="Getis-Ord Gi* hot and cold spots on a square grid "
+                       "(permutation p-values, FDR control) and a near-repeat Knox table")
+    h.add_argument("--cells", required=True)
+    h.add_argument("--incidents", required=True, help="GeoPackage/GeoJSON/Shapefile/CSV/XLSX")
+    h.add_argument("--size", type=float, default=100.0, metavar="M",
+                   help="side of the grid squares in metres (default 100)")
+    h.add_argument("--permutations", type=int, default=999, metavar="N",
+                   help="conditional permutations per square and Knox permutations "
+                   "(default 999)")
+    h.add_argument("--seed", type=int, metavar="S", help="random seed (repeatable results)")
+    h.add_argument("--near-distance", type=float, default=100.0, metavar="M",
+                   help="width of the near-repeat distance bands (default 100 m)")
+    h.add_argument("--near-days", type=float, default=7.0, metavar="D",
+                   help="width of the near-repeat time bands (default 7 days)")
+    h.add_argument("--bands", type=int, default=4, metavar="N",
+                   help="number of distance and of time bands (default 4)")
+    _incident_options(h)
+    h.add_argument("--assume-crs", help="CRS for inputs without one: EPSG:NNNN or 'local'")
+    h.add_argument("--out", required=True, help="output GeoPackage (hotspots, near_repeat)")
 
 
 def _incident_options(p: argparse.ArgumentParser) -> None:
@@ -396,6 +419,22 @@ def _cmd_site(args, progress) -> int:
     return EXIT_OK
 
 
+def _cmd_hotspots(args, progress) -> int:
+    from .core.action.hotspots import hotspot_layers
+    from .core.fs import write_layers
+    from .core.inputs.layers import POLYGONS
+
+    period, _ = _periods(args)
+    layers = hotspot_layers(_read(args.cells, "cells", args, POLYGONS),
+                            _incidents(args, progress), size=args.size, period=period,
+                            permutations=args.permutations, seed=args.seed,
+                            near_distance=args.near_distance, near_days=args.near_days,
+                            bands=args.bands, progress=progress)
+    write_layers(args.out, layers)
+    progress.info(f"wrote {args.out}")
+    return EXIT_OK
+
+
 def _cmd_demo(args, progress) -> int:
     from .demo import run_demo
 
@@ -412,7 +451,8 @@ def _cmd_demo(args, progress) -> int:
 COMMANDS = {"analyse": _cmd_analyse, "analyze": _cmd_analyse, "cells": _cmd_cells,
             "validate": _cmd_validate,
             "incidents": _cmd_incidents, "export": _cmd_export,
-            "map": _cmd_map, "demo": _cmd_demo, "site": _cmd_site}
+            "map": _cmd_map, "demo": _cmd_demo, "site": _cmd_site,
+            "hotspots": _cmd_hotspots}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -23,6 +23,7 @@ from ..progress import Progress
 from .candidates import DEFAULT_SPACING_M, candidate_ids, heading_set, road_candidates
 from .celf import lazy_greedy
 from .demand import demand_faces, face_weights
+from .incidents import current_incidents
 
 __all__ = ["WEIGHTS", "DEFAULT_KIND", "site_cameras", "select_cells"]
 
@@ -89,7 +90,7 @@ def site_cameras(
     once = once[once["n_cameras"] == 1] if backup else once.iloc[:0]
     inc = None
     if weight == "incidents":
-        inc = _current_incidents(incidents, period, progress)
+        inc = current_incidents(incidents, period, progress, "site")
     target, m = metric_frame({"cells": cells_n, "blind": blind, "once": once,
                               "candidates": candidates, "roads": roads, "buildings": buildings,
                               "incidents": inc}, cells_n)
@@ -174,22 +175,6 @@ def _check(count, kind, range_m, fov_deg, weight, candidates, roads, incidents):
     if weight == "incidents" and incidents is None:
         raise InputError("--weight incidents needs --incidents")
     return kind, range_m, fov_deg
-
-
-def _current_incidents(incidents: gpd.GeoDataFrame, period, progress: Progress):
-    from ..inputs.incidents import normalize_incidents
-    from ..stats.periods import default_periods, window
-
-    if "occurred_at" not in incidents.columns or not pd.api.types.is_datetime64_any_dtype(
-            incidents["occurred_at"]):
-        incidents = normalize_incidents(incidents, progress=progress)
-    when = incidents["occurred_at"]
-    start, end = window(period, "--period") if period is not None else \
-        default_periods(when)[0]
-    sel = incidents.loc[((when >= start) & (when < end)).to_numpy()]
-    progress.info(f"site: {len(sel)} incidents in {start.date()} .. "
-                  f"{(end - pd.Timedelta(days=1)).date()} weigh the blind places")
-    return sel
 
 
 def _layers(choice, demand, face_blind, face_cell, face_area, need0, pos, opt_pos, opt_heading,

@@ -1,0 +1,223 @@
+"""Hot spots and near repeats against PySAL (esda Gi*, pointpats Knox) used as oracles,
+a planted cluster, and uniform incidents under the false-discovery level."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import warnings
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import pytest
+import scipy.sparse as sp
+import shapely
+
+from lever_grid.core.action.hotspots import (
+    bh_adjust,
+    gi_star,
+    hotspot_layers,
+    permutation_p,
+    queen_neighbours,
+    square_grid,
+)
+from lever_grid.core.action.knox import knox_table
+from tests.conftest import METRIC, ROOT, SAMPLE
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")  # libpysal warns that remote example data is offline
+    import esda
+    import libpysal
+    from pointpats.spacetime import Knox
+
+
+def esda_gi(counts, pairs, permutations=0, seed=None):
+    n = len(counts)
+    w = libpysal.weights.WSP(sp.csr_matrix((np.ones(len(pairs[0])), pairs),
+                                           shape=(n, n))).to_W(silence_warnings=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return esda.G_Local(np.asarray(counts, float), w, transform="B", star=True,
+                            permutations=permutations, seed=seed, n_jobs=1)
+
+
+def grid_case(seed):
+    rng = np.random.default_rng(seed)
+    idx = np.array([(i, j) for j in range(9) for i in range(11)])
+    idx = idx[rng.random(len(idx)) > 0.2]  # holes: fewer than 8 neighbours in places
+    counts = rng.poisson(rng.uniform(0.5, 3), len(idx))
+    counts[rng.integers(len(idx))] += 12
+    return idx, counts
+
+
+def test_queen_neighbours_by_brute_force():
+    idx, _ = grid_case(0)
+    i, j = queen_neighbours(idx)
+    got = set(zip(i.tolist(), j.tolist(), strict=True))
+    want = {(a, b) for a in range(len(idx)) for b in range(len(idx))
+            if np.abs(idx[a] - idx[b]).max() <= 1}
+    assert got == want
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_gi_star_z_equals_esda(seed):
+    idx, counts = grid_case(seed)
+    pairs = queen_neighbours(idx)
+    g, z = gi_star(counts, pairs)
+    ref = esda_gi(counts, pairs)
+    assert np.abs(z - ref.Zs).max() <= 1e-9
+    assert np.abs(g - ref.Gs).max() <= 1e-12
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_permutation_p_within_monte_carlo_error_of_esda(seed):
+    idx, counts = grid_case(seed)
+    pairs = queen_neighbours(idx)
+    r = 4999
+    mine = permutation_p(counts, pairs, r, seed=seed)
+    ref = esda_gi(counts, pairs, permutations=r, seed=seed + 100).p_sim
+    # two independent Monte Carlo estimates of the same p: 4.5 standard errors apart at most
+    p = (mine + ref) / 2
+    se = np.sqrt(2 * p * (1 - p) / r) + 1 / r
+    assert (np.abs(mine - ref) <= 4.5 * se).all()
+    assert mine.min() >= 1 / (r + 1) and mine.max() <= 0.5 + 1 / r
+
+
+def test_bh_adjust_against_the_definition():
+    rng = np.random.default_rng(3)
+    p = rng.random(30) ** 3
+    m = len(p)
+    want = np.array([min(1.0, min(p[np.argsort(p)][k:] * m / np.arange(k + 1, m + 1)))
+                     for k in range(m)])
+    got = bh_adjust(p)
+    assert np.allclose(np.sort(got), want)
+    assert np.allclose(got[np.argsort(p)], want)
+
+
+def test_square_grid_aligned_and_overlapping():
+    area = shapely.Polygon([(130, 40), (400, 60), (300, 300)])  # edges on lines x=400 ...
+    idx, squares = square_grid(area, 100.0)
+    assert (shapely.get_coordinates(squares) % 100 == 0).all()
+    with np.errstate(invalid="ignore"):  # GEOS flags empty intersections
+        assert (shapely.area(shapely.intersection(squares, area)) > 0).all()
+        # every aligned square sharing area with the triangle is there; (4, 0) touches it
+        want = {(i, j) for i in range(0, 6) for j in range(0, 5)
+                if shapely.area(shapely.intersection(
+                    shapely.box(i * 100, j * 100, i * 100 + 100, j * 100 + 100), area)) > 0}
+    assert (4, 0) not in want and (3, 2) in want
+    assert set(map(tuple, idx.tolist())) == want
+
+
+def incidents_frame(xy, days, crs=METRIC):
+    return gpd.GeoDataFrame({"incident_id": [str(k) for k in range(len(xy))],
+                             "occurred_at": pd.Timestamp("2025-01-01")
+                             + pd.to_timedelta(days, unit="D")},
+                            geometry=shapely.points(xy), crs=crs)
+
+
+CELLS = gpd.GeoDataFrame({"cell_id": [1, 2]}, geometry=[shapely.box(0, 0, 1000, 2000),
+                                                         shapely.box(1000, 0, 2000, 2000)],
+                         crs=METRIC)
+
+
+def test_planted_cluster_is_hot():
+    rng = np.random.default_rng(7)
+    xy = np.vstack([rng.uniform(0, 2000, (300, 2)), rng.normal((1450, 650), 60, (60, 2))])
+    out = hotspot_layers(CELLS, incidents_frame(xy, rng.uniform(0, 100, len(xy))),
+                         permutations=9999, seed=1)  # BH over 400 squares needs small p
+    grid = out["hotspots"]
+    assert len(grid) == 20 * 20 and list(grid.columns[3:8]) == [
+        "count", "gi_z", "p_sim", "p_fdr", "class"]
+    assert grid["count"].sum() == len(xy)
+    centre = grid[(grid.ix == 14) & (grid.iy == 6)].iloc[0]
+    assert centre["class"] == "hot_99" and centre["gi_z"] > 5
+    hot = grid[grid["class"].str.startswith("hot")]
+    assert shapely.distance(shapely.Point(1450, 650),
+                            hot.geometry.to_numpy()).max() < 250
+
+
+def test_uniform_incidents_stay_under_the_fdr_level():
+    rng = np.random.default_rng(11)
+    runs, with_hot = 30, 0
+    for k in range(runs):
+        xy = rng.uniform(0, 2000, (400, 2))
+        grid = hotspot_layers(CELLS, incidents_frame(xy, rng.uniform(0, 100, 400)),
+                              size=200.0, permutations=199, seed=k)["hotspots"]
+        with_hot += grid["class"].str.startswith("hot").any()
+    # complete null: P(any discovery at FDR 0.10) <= 0.10, so about 3 of 30 at most;
+    # binomial(30, 0.1) exceeds 7 with probability 0.007
+    assert with_hot <= 7
+
+
+def test_knox_table_equals_pointpats():
+    rng = np.random.default_rng(2)
+    xy = rng.uniform(0, 1000, (150, 2))
+    t = rng.uniform(0, 120, 150)
+    xy[:15] = xy[0] + rng.normal(0, 30, (15, 2))  # a burst of near repeats
+    t[:15] = t[0] + rng.uniform(0, 5, 15)
+    r = 1999
+    tab = knox_table(xy, t, distance=100, distance_bands=3, time=7, time_bands=3,
+                     permutations=r, seed=1)
+    assert tab["pairs"].sum() == sum(
+        int((np.hypot(*(xy[i] - xy[j])) <= 300) & (abs(t[i] - t[j]) <= 21))
+        for i in range(150) for j in range(i + 1, 150))
+    np.random.seed(0)
+    for d_band, t_band in ((0, 0), (1, 1), (2, 2), (0, 2)):
+        row = tab[(tab.distance_to_m == 100 * (d_band + 1)) & (tab.days_to == 7 * (t_band + 1))]
+        ref = Knox(xy, t[:, None], delta=100 * (d_band + 1), tau=7 * (t_band + 1),
+                   permutations=r)
+        assert int(row["cumulative_pairs"].iloc[0]) == ref.statistic_
+        cells = tab[(tab.distance_to_m <= 100 * (d_band + 1)) & (tab.days_to <= 7 * (t_band + 1))]
+        assert cells["expected"].sum() == pytest.approx(ref.expected[0, 0], rel=1e-9)
+        p = float(row["cumulative_p_sim"].iloc[0])
+        se = np.sqrt(2 * ref.p_sim * (1 - ref.p_sim) / r) + 1 / r
+        assert abs(p - ref.p_sim) <= 4.5 * se
+    assert tab.loc[0, "p_sim"] < 0.01 and tab.loc[0, "ratio"] > 2
+
+
+def test_hotspots_are_invariant_to_row_order_and_seeded():
+    rng = np.random.default_rng(5)
+    xy = rng.uniform(0, 2000, (200, 2))
+    inc = incidents_frame(xy, rng.uniform(0, 100, 200))
+    a = hotspot_layers(CELLS, inc, permutations=99, seed=3)["hotspots"]
+    b = hotspot_layers(CELLS, inc.iloc[::-1], permutations=99, seed=3)["hotspots"]
+    assert a["count"].tolist() == b["count"].tolist()
+    assert np.allclose(a["gi_z"], b["gi_z"])
+    assert a["p_sim"].tolist() == b["p_sim"].tolist()
+
+
+def test_hotspots_in_degrees_are_squares_of_metres(tmp_path):
+    rng = np.random.default_rng(6)
+    xy = rng.uniform(0, 2000, (100, 2)) + (470000, 2530000)
+    cells = CELLS.copy()
+    cells.geometry = CELLS.geometry.translate(470000, 2530000)
+    inc = incidents_frame(xy, rng.uniform(0, 10, 100))
+    ref = hotspot_layers(cells, inc, permutations=9, seed=1)["hotspots"]
+    wgs = hotspot_layers(cells.to_crs(4326), inc.to_crs(4326), permutations=9,
+                         seed=1)["hotspots"]
+    assert wgs.crs.to_epsg() == 4326
+    assert ref["count"].sum() == wgs["count"].sum() == 100
+    assert wgs["class"].isin(["none", "hot_90", "hot_95", "hot_99", "cold_90", "cold_95",
+                              "cold_99"]).all()
+
+
+def test_cli_hotspots(tmp_path):
+    out = tmp_path / "hot.gpkg"
+    env = {"PYTHONPATH": str(ROOT)}
+    base = [sys.executable, "-m", "lever_grid", "hotspots", "--cells", str(SAMPLE),
+            "--incidents", str(SAMPLE)]
+    ok = subprocess.run(base + ["--seed", "1", "--permutations", "199", "--out", str(out)],
+                        capture_output=True, text=True, env=env)
+    assert ok.returncode == 0, ok.stderr
+    assert {n for n, _ in pyogrio.list_layers(out)} == {"hotspots", "near_repeat"}
+    grid = gpd.read_file(out, layer="hotspots")
+    assert grid["count"].sum() == 125  # the sample's 2025 January-May incidents
+    for extra, needle in ((["--size", "0"], "--size"), (["--permutations", "-1"],
+                                                        "--permutations")):
+        bad = subprocess.run(base + extra + ["--out", str(tmp_path / "x.gpkg")],
+                             capture_output=True, text=True, env=env)
+        assert bad.returncode == 2 and needle in bad.stderr, bad.stderr
+        assert "Traceback" not in bad.stderr and len(bad.stderr.strip().splitlines()) == 1
+        assert not (tmp_path / "x.gpkg").exists()
