@@ -139,6 +139,7 @@ def _parser() -> argparse.ArgumentParser:
 
     _site_parser(sub)
     _hotspots_parser(sub)
+    _patrol_parser(sub)
 
     d = sub.add_parser("demo", help="run the whole job on the bundled sample village")
     d.add_argument("--out", default="outputs/demo", metavar="DIR")
@@ -199,6 +200,33 @@ def _hotspots_parser(sub) -> None:
     _incident_options(h)
     h.add_argument("--assume-crs", help="CRS for inputs without one: EPSG:NNNN or 'local'")
     h.add_argument("--out", required=True, help="output GeoPackage (hotspots, near_repeat)")
+
+
+def _patrol_parser(sub) -> None:
+    t = sub.add_parser("patrol", help="a closed patrol loop along one cell's roads: past "
+                       "its worst blind spots and hot spots, or over every road")
+    t.add_argument("--cells", required=True)
+    t.add_argument("--roads", required=True)
+    t.add_argument("--cell", required=True, metavar="ID", help="cell_id of the cell")
+    t.add_argument("--start", metavar="X,Y", help="start (the police office) in the cells' "
+                   "CRS; default: the road point nearest the cell's centroid")
+    mode = t.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--all-roads", action="store_true", help="walk every road of the cell "
+                      "(shortest such loop: Chinese postman)")
+    mode.add_argument("--max-length", type=float, metavar="M", help="loop of at most M "
+                      "metres past the worst spots")
+    t.add_argument("--analysis", metavar="AUDIT.gpkg", help="audit GeoPackage: its "
+                   "blind_spots (and hotspots, if there) are the spots")
+    t.add_argument("--hotspots", metavar="F", help="hotspots layer (from 'hotspots')")
+    t.add_argument("--spots", type=int, default=20, metavar="N",
+                   help="consider the N most valuable spots (default 20)")
+    t.add_argument("--speed", type=float, default=4.0, metavar="KMH",
+                   help="walking speed for walk_minutes (default 4 km/h)")
+    t.add_argument("--gpx", metavar="FILE", help="GPX track for a phone (default: OUT with "
+                   ".gpx instead of .gpkg)")
+    t.add_argument("--assume-crs", help="CRS for inputs without one: EPSG:NNNN or 'local'")
+    t.add_argument("--out", required=True, help="output GeoPackage (patrol, patrol_summary, "
+                   "patrol_spots)")
 
 
 def _incident_options(p: argparse.ArgumentParser) -> None:
@@ -435,6 +463,54 @@ def _cmd_hotspots(args, progress) -> int:
     return EXIT_OK
 
 
+def _cmd_patrol(args, progress) -> int:
+    from .core.action.patrol import gpx_text, patrol_route
+    from .core.errors import InputError
+    from .core.fs import atomic_path, write_layers
+    from .core.inputs.layers import LINES, POLYGONS, list_layers
+
+    start = None
+    if args.start:
+        try:
+            start = tuple(float(v) for v in args.start.split(","))
+            assert len(start) == 2
+        except (ValueError, AssertionError):
+            raise InputError(f"--start must be X,Y (two numbers), got {args.start!r}") from None
+    blind = hot = None
+    if args.analysis:
+        names = list_layers(args.analysis) if Path(args.analysis).exists() else []
+        if "blind_spots" not in names:
+            raise InputError("no blind_spots layer (give the GeoPackage written by "
+                             "'analyse')", file=args.analysis)
+        blind = _read(f"{args.analysis}|layername=blind_spots", "blind_spots", args, POLYGONS)
+        if "hotspots" in names and not args.hotspots:
+            hot = _read(f"{args.analysis}|layername=hotspots", "hotspots", args, POLYGONS)
+    if args.hotspots:
+        hot = _read(args.hotspots, "hotspots", args, POLYGONS)
+        if "class" not in hot.columns:
+            raise InputError("no class field (give the hotspots layer written by "
+                             "'hotspots')", file=hot.attrs.get("file"),
+                             layer=hot.attrs.get("layer"), field="class")
+    if args.spots < 1:
+        raise InputError(f"--spots must be >= 1, got {args.spots}")
+    layers = patrol_route(_read(args.cells, "cells", args, POLYGONS),
+                          _read(args.roads, "roads", args, LINES), args.cell, start=start,
+                          all_roads=args.all_roads, max_length=args.max_length,
+                          blind_spots=blind, hotspots=hot, max_spots=args.spots,
+                          speed_kmh=args.speed, progress=progress)
+    gpx = gpx_text(layers["patrol"], layers["patrol_spots"], f"lever_grid patrol {args.cell}")
+    gpx_path = Path(args.gpx) if args.gpx else Path(args.out).with_suffix(".gpx")
+    write_layers(args.out, layers)
+    if gpx is None:
+        progress.info("patrol: no GPX (the layers have no CRS)")
+    else:
+        with atomic_path(gpx_path) as tmp:
+            tmp.write_text(gpx, encoding="utf-8")
+        progress.info(f"wrote {gpx_path}")
+    progress.info(f"wrote {args.out}")
+    return EXIT_OK
+
+
 def _cmd_demo(args, progress) -> int:
     from .demo import run_demo
 
@@ -452,7 +528,7 @@ COMMANDS = {"analyse": _cmd_analyse, "analyze": _cmd_analyse, "cells": _cmd_cell
             "validate": _cmd_validate,
             "incidents": _cmd_incidents, "export": _cmd_export,
             "map": _cmd_map, "demo": _cmd_demo, "site": _cmd_site,
-            "hotspots": _cmd_hotspots}
+            "hotspots": _cmd_hotspots, "patrol": _cmd_patrol}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -478,7 +554,8 @@ def main(argv: list[str] | None = None) -> int:
             raise InputError("--out is a folder; give a GeoPackage file name such as "
                              f"{Path(out) / 'analysis.gpkg'}", file=out)
         for option in ("cells", "cameras", "buildings", "roads", "incidents", "boundary",
-                       "locked", "walls", "watch_points", "candidates", "analysis"):
+                       "locked", "walls", "watch_points", "candidates", "analysis",
+                       "hotspots"):
             value = getattr(args, option, None)
             if not value:
                 continue

@@ -5,8 +5,8 @@ Written with numpy/scipy only (no PySAL at run time); the tests check it against
 
 - Grid: squares of ``size`` metres aligned to multiples of the size in the metric CRS,
   kept where they overlap the cells (touching only an outline is not enough); an
-  incident belongs to the square ``floor(x / size), floor(y / size)`` (half-open squares: a point on a shared edge counts
-  once, in the square to its upper right).
+  incident belongs to the square ``floor(x / size), floor(y / size)`` (half-open
+  squares: a point on a shared edge counts once, in the square to its upper right).
 - Neighbourhood: the square itself and the up to 8 squares around it that belong to the
   grid (queen contiguity including self), binary weights.
 - Gi* (Ord and Getis 1995): ``G_i = sum_j w_ij x_j / sum_j x_j`` with z-score from its
@@ -29,6 +29,7 @@ import shapely
 
 from ..errors import InputError
 from ..progress import Progress
+from .quiet import quiet
 
 __all__ = ["DEFAULT_SIZE_M", "DEFAULT_PERMUTATIONS", "CLASSES", "square_grid",
            "queen_neighbours", "gi_star", "permutation_p", "bh_adjust", "classify"]
@@ -174,6 +175,7 @@ def classify(z: np.ndarray, p_fdr: np.ndarray) -> np.ndarray:
     return out
 
 
+@quiet
 def hotspot_layers(
     cells,
     incidents,

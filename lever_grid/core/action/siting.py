@@ -24,6 +24,7 @@ from .candidates import DEFAULT_SPACING_M, candidate_ids, heading_set, road_cand
 from .celf import lazy_greedy
 from .demand import demand_faces, face_weights
 from .incidents import current_incidents
+from .quiet import quiet
 
 __all__ = ["WEIGHTS", "DEFAULT_KIND", "site_cameras", "select_cells"]
 
@@ -51,6 +52,7 @@ def select_cells(cells: gpd.GeoDataFrame, cell_ids) -> np.ndarray:
     return np.isin(have, wanted)
 
 
+@quiet
 def site_cameras(
     cells: gpd.GeoDataFrame,
     cameras: gpd.GeoDataFrame,
