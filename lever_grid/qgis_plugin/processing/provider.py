@@ -17,6 +17,9 @@ ALGORITHMS = (
     ("analyse", "AnalyseAlgorithm"),
     ("incidentstats", "IncidentStatsAlgorithm"),
     ("exportbriefing", "ExportBriefingAlgorithm"),
+    ("sitecameras", "SiteCamerasAlgorithm"),
+    ("hotspots", "HotspotsAlgorithm"),
+    ("patrol", "PatrolAlgorithm"),
 )
 
 
