@@ -456,6 +456,7 @@
     </message>
     <message>
         <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="306"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/hotspots.py" line="40"/>
         <source>Incident points with occurred_at (date or date-time).</source>
         <translation>带 occurred_at（日期或日期时间）的警情点。</translation>
     </message>
@@ -674,6 +675,7 @@
     </message>
     <message>
         <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="35"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/patrol.py" line="57"/>
         <source>Blind spots</source>
         <translation>盲区</translation>
     </message>
@@ -800,6 +802,8 @@
     </message>
     <message>
         <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="37"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/hotspots.py" line="37"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/patrol.py" line="41"/>
         <source>Polygon layer of grid cells with a unique cell_id field.</source>
         <translation>网格面图层，需有唯一的 cell_id 字段。</translation>
     </message>
@@ -841,6 +845,7 @@
     <message>
         <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="59"/>
         <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="49"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/hotspots.py" line="47"/>
         <location filename="../../lever_grid/qgis_plugin/processing/incidentstats.py" line="37"/>
         <source>ISO dates, e.g. 2025-01-01/2025-05-31. Default: 1 January of the latest incident&apos;s year to its date.</source>
         <translation>ISO 日期，例如 2025-01-01/2025-05-31。默认：最新一起警情所在年份的 1 月 1 日至该警情日期。</translation>
@@ -884,6 +889,7 @@
     <message>
         <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="59"/>
         <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="49"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/hotspots.py" line="47"/>
         <location filename="../../lever_grid/qgis_plugin/processing/incidentstats.py" line="38"/>
         <source>Current period (START/END)</source>
         <translation>本期（开始/结束）</translation>
@@ -1107,6 +1113,81 @@
         <translation>汇总表（CSV）</translation>
     </message>
     <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/hotspots.py" line="23"/>
+        <source>Hot spots and near repeats</source>
+        <translation>热点与近重复</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/hotspots.py" line="24"/>
+        <source>Counts the incidents of the current period in squares of SIZE metres (aligned to multiples of the size in a metric CRS) that overlap the cells, and finds hot and cold spots with Getis-Ord Gi* (the square and its up to 8 neighbours, binary weights). Pseudo p-values come from conditional permutations (SEED makes them repeatable) and are adjusted for the number of squares (Benjamini-Hochberg false discovery rate); class: hot_99, hot_95, hot_90, none, cold_90, cold_95, cold_99. The near_repeat table is the Knox test over bands of distance and days with Monte Carlo p-values.</source>
+        <translation>在与网格重叠、边长 SIZE 米的方格（在米制坐标系中按边长的整数倍对齐）中统计本期警情，用 Getis-Ord Gi* 找出热点和冷点（方格本身及其周围最多 8 个方格，二值权重）。伪 p 值来自条件置换（SEED 使结果可重复），并按方格数量校正（Benjamini-Hochberg 错误发现率）；类别：hot_99、hot_95、hot_90、none、cold_90、cold_95、cold_99。near_repeat 表是按距离带和天数带的 Knox 检验，p 值由蒙特卡洛模拟得出。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/hotspots.py" line="43"/>
+        <source>Side of the grid squares in metres.</source>
+        <translation>方格边长（米）。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/hotspots.py" line="51"/>
+        <source>Random permutations for the p-values; more give smaller attainable p-values.</source>
+        <translation>计算 p 值的随机置换次数；次数越多，可达到的 p 值越小。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/hotspots.py" line="54"/>
+        <source>The same seed gives the same p-values.</source>
+        <translation>相同的种子得到相同的 p 值。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/hotspots.py" line="57"/>
+        <source>Width of each distance band of the near-repeat table.</source>
+        <translation>近重复表中每个距离带的宽度。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/hotspots.py" line="61"/>
+        <source>Width of each time band of the near-repeat table.</source>
+        <translation>近重复表中每个时间带的宽度。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/hotspots.py" line="64"/>
+        <source>How many distance bands and how many time bands.</source>
+        <translation>距离带和时间带的个数。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/hotspots.py" line="67"/>
+        <source>Receives the layers hotspots and near_repeat.</source>
+        <translation>写入图层 hotspots 和 near_repeat。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/hotspots.py" line="43"/>
+        <source>Square size (m)</source>
+        <translation>方格边长（米）</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/hotspots.py" line="51"/>
+        <source>Permutations</source>
+        <translation>置换次数</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/hotspots.py" line="54"/>
+        <source>Random seed</source>
+        <translation>随机种子</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/hotspots.py" line="57"/>
+        <source>Near-repeat distance band (m)</source>
+        <translation>近重复距离带（米）</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/hotspots.py" line="61"/>
+        <source>Near-repeat time band (days)</source>
+        <translation>近重复时间带（天）</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/hotspots.py" line="64"/>
+        <source>Number of bands</source>
+        <translation>分带数</translation>
+    </message>
+    <message>
         <location filename="../../lever_grid/qgis_plugin/processing/incidentstats.py" line="22"/>
         <source>Incident statistics per cell and police office</source>
         <translation>按网格和派出所统计警情</translation>
@@ -1130,6 +1211,237 @@
         <location filename="../../lever_grid/qgis_plugin/processing/incidentstats.py" line="44"/>
         <source>Receives the layers cell_incidents and office_stats.</source>
         <translation>接收图层 cell_incidents 和 office_stats。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/patrol.py" line="26"/>
+        <source>Patrol loop</source>
+        <translation>巡逻路线</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/patrol.py" line="27"/>
+        <source>A closed loop along the roads of one cell, from the start (the police office; default: the road point nearest the cell&apos;s centroid). With ALL_ROADS: the shortest loop over every road of the cell (Chinese postman). Otherwise: a loop of at most MAX_LENGTH metres past the cell&apos;s worst blind spots (by area) and hot squares (hot_99 ×3, hot_95 ×2, hot_90 ×1 their area), chosen by a prize-per-metre insertion heuristic with 2-opt. Writes patrol (seq, length_m, cumulative_m), patrol_summary (cell_id, length_m, walk_minutes, spots_visited), patrol_spots and a GPX track for a phone.</source>
+        <translation>沿一个网格内的道路、从起点（警务室；默认：离网格中心最近的道路点）出发并回到起点的闭合路线。选择 ALL_ROADS：走遍网格每条道路的最短路线（中国邮递员问题）。否则：不超过 MAX_LENGTH 米、经过网格中最严重的盲区（按面积）和热点方格（hot_99 ×3、hot_95 ×2、hot_90 ×1 乘以面积）的路线，用“每米收益”插入启发式加 2-opt 选出。写入 patrol（seq、length_m、cumulative_m）、patrol_summary（cell_id、length_m、walk_minutes、spots_visited）、patrol_spots，以及供手机使用的 GPX 轨迹。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/patrol.py" line="43"/>
+        <source>Road centrelines; the loop runs only on the roads inside the cell or along its edges.</source>
+        <translation>道路中心线；路线只走网格内或网格边界上的道路。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/patrol.py" line="46"/>
+        <source>The cell_id of the cell to patrol.</source>
+        <translation>要巡逻的网格的 cell_id。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/patrol.py" line="48"/>
+        <source>Where the loop begins and ends; default: the road point nearest the cell&apos;s centroid.</source>
+        <translation>路线的起点和终点；默认：离网格中心最近的道路点。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/patrol.py" line="51"/>
+        <source>Cover every road of the cell instead of a loop within a maximum length.</source>
+        <translation>走遍网格的每条道路，而不是限定最大长度的路线。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/patrol.py" line="53"/>
+        <source>Length budget of the loop when not walking every road.</source>
+        <translation>不走遍所有道路时路线的长度上限。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/patrol.py" line="57"/>
+        <source>The blind_spots layer of an audit (cell_id, blind_id).</source>
+        <translation>覆盖分析的 blind_spots 图层（cell_id、blind_id）。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/patrol.py" line="60"/>
+        <source>The hotspots layer (class field) of the hot-spot analysis.</source>
+        <translation>热点分析的 hotspots 图层（class 字段）。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/patrol.py" line="63"/>
+        <source>For walk_minutes.</source>
+        <translation>用于计算 walk_minutes。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/patrol.py" line="67"/>
+        <source>Receives the layers patrol, patrol_summary and patrol_spots.</source>
+        <translation>写入图层 patrol、patrol_summary 和 patrol_spots。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/patrol.py" line="70"/>
+        <source>The loop as a GPX track (WGS84) for a phone; empty: beside the GeoPackage.</source>
+        <translation>路线的 GPX 轨迹（WGS84），供手机使用；留空：保存在 GeoPackage 旁边。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/patrol.py" line="46"/>
+        <source>Cell (cell_id)</source>
+        <translation>网格（cell_id）</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/patrol.py" line="48"/>
+        <source>Start point</source>
+        <translation>起点</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/patrol.py" line="51"/>
+        <source>Walk every road</source>
+        <translation>走遍每条道路</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/patrol.py" line="53"/>
+        <source>Maximum length (m)</source>
+        <translation>最大长度（米）</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/patrol.py" line="60"/>
+        <source>Hot spots</source>
+        <translation>热点</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/patrol.py" line="63"/>
+        <source>Walking speed (km/h)</source>
+        <translation>步行速度（公里/小时）</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/patrol.py" line="70"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/patrol.py" line="75"/>
+        <source>GPX track</source>
+        <translation>GPX 轨迹</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/patrol.py" line="110"/>
+        <source>No GPX: the layers have no CRS.</source>
+        <translation>未生成 GPX：图层没有坐标参考系。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/sitecameras.py" line="27"/>
+        <source>Site new cameras</source>
+        <translation>新摄像头选址</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/sitecameras.py" line="28"/>
+        <source>Chooses COUNT new camera sites that add the most watch area to the existing cameras, which stay as they are. Candidates are the given points (at their exact positions; candidate_id, else the row number) or points along the roads every SPACING metres and at junctions. A camera with a field of view under 360° takes the best of a set of headings (every 45°, finer for narrow cameras). The choice is greedy with lazy evaluation, which is within 1 − 1/e (63 %) of the best possible added coverage (one half with headings to choose). Writes the layers sites (rank, candidate_id, cell_id, x, y, heading_deg, fov_deg, range_m, gain_m2, cumulative_gain_m2, blind_share) and site_gain (the cumulative-gain table).</source>
+        <translation>在现有摄像头（保持不变）之外选出 COUNT 个新点位，使新增的监控面积最大。候选点为给定的点（按原位置；用 candidate_id，否则用行号），或沿道路每隔 SPACING 米以及路口处生成的点。视场角小于 360° 的摄像头从一组朝向中取最优（每 45°，窄视场更密）。选择采用惰性求值的贪心算法，新增覆盖至少达到最优值的 1 − 1/e（63 %）（需要选择朝向时为一半）。写入图层 sites（rank、candidate_id、cell_id、x、y、heading_deg、fov_deg、range_m、gain_m2、cumulative_gain_m2、blind_share）和 site_gain（累计增益表）。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/sitecameras.py" line="46"/>
+        <source>The cameras already there (camera_id, kind; optional status, range_m, heading_deg, fov_deg). They are never moved or counted as new.</source>
+        <translation>已有的摄像头（camera_id、kind；可选 status、range_m、heading_deg、fov_deg）。它们不会被移动，也不计为新增。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/sitecameras.py" line="49"/>
+        <source>Poles, walls or junctions a planner proposes; optional candidate_id field.</source>
+        <translation>规划人员提出的杆件、墙面或路口；可选 candidate_id 字段。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/sitecameras.py" line="52"/>
+        <source>Without candidates: candidate sites along these roads and at their junctions. Also needed for the roads weight.</source>
+        <translation>没有候选点时：沿这些道路及其路口生成候选点。按道路加权时也需要。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/sitecameras.py" line="56"/>
+        <source>Distance between generated candidate sites along a road.</source>
+        <translation>沿道路生成的候选点之间的距离。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/sitecameras.py" line="60"/>
+        <source>How many sites to choose, in order of their added coverage.</source>
+        <translation>要选择的点位数，按新增覆盖排序。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/sitecameras.py" line="63"/>
+        <source>Sets the default range (public2: 60 m).</source>
+        <translation>决定默认监控距离（public2：60 米）。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/sitecameras.py" line="66"/>
+        <source>Range of a new camera; empty: the default of its kind.</source>
+        <translation>新摄像头的监控距离；留空：该类型的默认值。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/sitecameras.py" line="70"/>
+        <source>360 for an omnidirectional camera.</source>
+        <translation>全向摄像头填 360。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/sitecameras.py" line="74"/>
+        <source>area: square metres; roads: metres of road; incidents: incidents of the current period in the blind places.</source>
+        <translation>area：平方米；roads：道路米数；incidents：盲区内的本期警情数。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/sitecameras.py" line="78"/>
+        <source>Building footprints: views stop at walls and buildings are not watched.</source>
+        <translation>建筑轮廓：视线止于墙体，建筑内部不计入监控范围。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/sitecameras.py" line="81"/>
+        <source>Incident points with occurred_at, for the incidents weight.</source>
+        <translation>带 occurred_at 的警情点，用于按警情加权。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/sitecameras.py" line="88"/>
+        <source>Comma-separated cell_id values: only their blind area counts. Empty: all cells.</source>
+        <translation>逗号分隔的 cell_id：只计这些网格的盲区。留空：全部网格。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/sitecameras.py" line="91"/>
+        <source>Also count places that become seen by a second camera.</source>
+        <translation>同时计入被第二个摄像头覆盖（形成备份）的区域。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/sitecameras.py" line="93"/>
+        <source>Receives the layers sites and site_gain.</source>
+        <translation>写入图层 sites 和 site_gain。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/sitecameras.py" line="46"/>
+        <source>Existing cameras</source>
+        <translation>现有摄像头</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/sitecameras.py" line="49"/>
+        <source>Candidate sites</source>
+        <translation>候选点位</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/sitecameras.py" line="56"/>
+        <source>Spacing along roads (m)</source>
+        <translation>沿道路间距（米）</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/sitecameras.py" line="60"/>
+        <source>Number of new cameras</source>
+        <translation>新增摄像头数</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/sitecameras.py" line="63"/>
+        <source>Kind of the new cameras</source>
+        <translation>新摄像头类型</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/sitecameras.py" line="66"/>
+        <source>Range (m)</source>
+        <translation>监控距离（米）</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/sitecameras.py" line="70"/>
+        <source>Field of view (degrees)</source>
+        <translation>视场角（度）</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/sitecameras.py" line="74"/>
+        <source>What a newly seen place is worth</source>
+        <translation>新覆盖区域的权重</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/sitecameras.py" line="88"/>
+        <source>Only these cells (cell_id, …)</source>
+        <translation>仅限这些网格（cell_id，…）</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/sitecameras.py" line="91"/>
+        <source>Count backup coverage</source>
+        <translation>计入备份覆盖</translation>
     </message>
     <message>
         <location filename="../../lever_grid/qgis_plugin/processing/validatecells.py" line="22"/>
