@@ -706,72 +706,125 @@
         <translation>各网格警情</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="135"/>
+        <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="42"/>
+        <source>New camera sites</source>
+        <translation>新摄像头点位</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="43"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/patrol.py" line="60"/>
+        <source>Hot spots</source>
+        <translation>热点</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="44"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/patrol.py" line="26"/>
+        <source>Patrol loop</source>
+        <translation>巡逻路线</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="147"/>
         <source>Lever Grid results</source>
         <translation>网格分析结果</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="49"/>
+        <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="52"/>
         <source>No baseline (previous period had 0)</source>
         <translation>无基数（上期为 0）</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="50"/>
+        <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="53"/>
         <source>−50 % or less</source>
         <translation>−50% 及以下</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="51"/>
+        <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="54"/>
         <source>−50 to −20 %</source>
         <translation>−50% 至 −20%</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="52"/>
+        <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="55"/>
         <source>−20 to −5 %</source>
         <translation>−20% 至 −5%</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="53"/>
+        <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="56"/>
         <source>−5 to +5 %</source>
         <translation>−5% 至 +5%</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="54"/>
+        <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="57"/>
         <source>+5 to +20 %</source>
         <translation>+5% 至 +20%</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="55"/>
+        <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="58"/>
         <source>+20 to +50 %</source>
         <translation>+20% 至 +50%</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="56"/>
+        <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="59"/>
         <source>More than +50 %</source>
         <translation>+50% 以上</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="59"/>
+        <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="62"/>
         <source>1 camera</source>
         <translation>1 个摄像头</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="60"/>
+        <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="63"/>
         <source>2 cameras</source>
         <translation>2 个摄像头</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="61"/>
+        <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="64"/>
         <source>3 cameras</source>
         <translation>3 个摄像头</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="62"/>
+        <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="65"/>
         <source>4 or more cameras</source>
         <translation>4 个及以上摄像头</translation>
     </message>
     <message>
         <location filename="../../lever_grid/qgis_plugin/plugin.py" line="55"/>
+        <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="70"/>
+        <source>Hot spot, 99 %</source>
+        <translation>热点（99 %）</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="71"/>
+        <source>Hot spot, 95 %</source>
+        <translation>热点（95 %）</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="72"/>
+        <source>Hot spot, 90 %</source>
+        <translation>热点（90 %）</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="73"/>
+        <source>Not significant</source>
+        <translation>不显著</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="74"/>
+        <source>Cold spot, 90 %</source>
+        <translation>冷点（90 %）</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="75"/>
+        <source>Cold spot, 95 %</source>
+        <translation>冷点（95 %）</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="76"/>
+        <source>Cold spot, 99 %</source>
+        <translation>冷点（99 %）</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/plugin.py" line="86"/>
         <source>Lever Grid panel</source>
         <translation>网格警务面板</translation>
     </message>
@@ -1213,11 +1266,6 @@
         <translation>接收图层 cell_incidents 和 office_stats。</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/processing/patrol.py" line="26"/>
-        <source>Patrol loop</source>
-        <translation>巡逻路线</translation>
-    </message>
-    <message>
         <location filename="../../lever_grid/qgis_plugin/processing/patrol.py" line="27"/>
         <source>A closed loop along the roads of one cell, from the start (the police office; default: the road point nearest the cell&apos;s centroid). With ALL_ROADS: the shortest loop over every road of the cell (Chinese postman). Otherwise: a loop of at most MAX_LENGTH metres past the cell&apos;s worst blind spots (by area) and hot squares (hot_99 ×3, hot_95 ×2, hot_90 ×1 their area), chosen by a prize-per-metre insertion heuristic with 2-opt. Writes patrol (seq, length_m, cumulative_m), patrol_summary (cell_id, length_m, walk_minutes, spots_visited), patrol_spots and a GPX track for a phone.</source>
         <translation>沿一个网格内的道路、从起点（警务室；默认：离网格中心最近的道路点）出发并回到起点的闭合路线。选择 ALL_ROADS：走遍网格每条道路的最短路线（中国邮递员问题）。否则：不超过 MAX_LENGTH 米、经过网格中最严重的盲区（按面积）和热点方格（hot_99 ×3、hot_95 ×2、hot_90 ×1 乘以面积）的路线，用“每米收益”插入启发式加 2-opt 选出。写入 patrol（seq、length_m、cumulative_m）、patrol_summary（cell_id、length_m、walk_minutes、spots_visited）、patrol_spots，以及供手机使用的 GPX 轨迹。</translation>
@@ -1291,11 +1339,6 @@
         <location filename="../../lever_grid/qgis_plugin/processing/patrol.py" line="53"/>
         <source>Maximum length (m)</source>
         <translation>最大长度（米）</translation>
-    </message>
-    <message>
-        <location filename="../../lever_grid/qgis_plugin/processing/patrol.py" line="60"/>
-        <source>Hot spots</source>
-        <translation>热点</translation>
     </message>
     <message>
         <location filename="../../lever_grid/qgis_plugin/processing/patrol.py" line="63"/>

@@ -56,8 +56,8 @@ def test_every_style_is_a_valid_qml():
     import xml.etree.ElementTree as ET
 
     names = sorted(p.stem for p in STYLES.glob("*.qml"))
-    assert names == ["blind_spots", "camera_views", "cameras", "cell_stats", "overlap",
-                     "problems"]
+    assert names == ["blind_spots", "camera_views", "cameras", "cell_stats", "hotspots",
+                     "overlap", "patrol", "problems", "sites"]
     for path in STYLES.glob("*.qml"):
         root = ET.parse(path).getroot()
         assert root.tag == "qgis" and root.find("renderer-v2") is not None, path.name
@@ -197,3 +197,37 @@ def test_legends_are_translated(zh_translator):  # noqa: F811 - fixture
     cells = memory_layer("Polygon?crs=EPSG:4547&field=change_pct:double", [])
     apply_style(cells, "cell_stats")
     assert cells.renderer().ranges()[0].label() == "无基数（上期为 0）"
+
+
+def test_hotspots_red_when_hot_blue_when_cold_and_translated(zh_translator):  # noqa: F811
+    from qgis.core import QgsRectangle
+
+    from lever_grid.qgis_plugin.gui.styling import apply_style
+
+    squares = [(f"POLYGON(({x} 0,{x + 100} 0,{x + 100} 100,{x} 100,{x} 0))", {"class": c})
+               for x, c in ((0, "hot_99"), (100, "none"), (200, "cold_99"))]
+    layer = memory_layer("Polygon?crs=EPSG:4547&field=class:string", squares)
+    assert apply_style(layer, "hotspots")
+    renderer = layer.renderer()
+    assert renderer.type() == "categorizedSymbol" and renderer.classAttribute() == "class"
+    assert [c.value() for c in renderer.categories()] == [
+        "hot_99", "hot_95", "hot_90", "none", "cold_90", "cold_95", "cold_99"]
+    assert renderer.categories()[0].label() == "热点（99 %）"
+    image, settings = render(layer, QgsRectangle(0, 0, 300, 100))
+    hot, none, cold = (colour_at(image, settings, x + 50, 50) for x in (0, 100, 200))
+    assert hot.red() > hot.blue() + 80, hot.name()
+    assert cold.blue() > cold.red() + 60, cold.name()
+    assert none.red() == none.green() == none.blue() == 255  # not significant: no fill
+
+
+def test_sites_labelled_by_rank_and_patrol_shows_direction():
+    from lever_grid.qgis_plugin.gui.styling import apply_style
+
+    sites = memory_layer("Point?crs=EPSG:4547&field=rank:integer", [])
+    assert apply_style(sites, "sites")
+    assert sites.labelsEnabled() and sites.labeling().settings().fieldName == "rank"
+    patrol = memory_layer("LineString?crs=EPSG:4547&field=seq:integer", [])
+    assert apply_style(patrol, "patrol")
+    symbol = patrol.renderer().symbol()
+    kinds = [symbol.symbolLayer(i).layerType() for i in range(symbol.symbolLayerCount())]
+    assert kinds == ["SimpleLine", "MarkerLine"]

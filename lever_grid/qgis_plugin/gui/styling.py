@@ -39,6 +39,9 @@ def result_names() -> dict[str, str]:
         "cells": tr("Grid cells"),
         "problems": tr("Cell problems"),
         "cell_incidents": tr("Incidents per cell"),
+        "sites": tr("New camera sites"),
+        "hotspots": tr("Hot spots"),
+        "patrol": tr("Patrol loop"),
     }
 
 
@@ -63,6 +66,15 @@ def _legend_labels() -> dict[str, dict]:
         },
         "camera_views": kind_labels(),
         "cameras": kind_labels(),
+        "hotspots": {
+            "hot_99": tr("Hot spot, 99 %"),
+            "hot_95": tr("Hot spot, 95 %"),
+            "hot_90": tr("Hot spot, 90 %"),
+            "none": tr("Not significant"),
+            "cold_90": tr("Cold spot, 90 %"),
+            "cold_95": tr("Cold spot, 95 %"),
+            "cold_99": tr("Cold spot, 99 %"),
+        },
     }
 
 
