@@ -74,15 +74,32 @@ def test_gi_star_z_equals_esda(seed):
 @pytest.mark.parametrize("seed", range(2))
 def test_permutation_p_within_monte_carlo_error_of_esda(seed):
     idx, counts = grid_case(seed)
+    # continuous values: no ties, where esda's folding and ours are the same definition
+    values = counts + np.random.default_rng(seed).exponential(0.5, len(counts))
     pairs = queen_neighbours(idx)
     r = 4999
-    mine = permutation_p(counts, pairs, r, seed=seed)
-    ref = esda_gi(counts, pairs, permutations=r, seed=seed + 100).p_sim
+    mine = permutation_p(values, pairs, r, seed=seed)
+    ref = esda_gi(values, pairs, permutations=r, seed=seed + 100).p_sim
     # two independent Monte Carlo estimates of the same p: 4.5 standard errors apart at most
     p = (mine + ref) / 2
     se = np.sqrt(2 * p * (1 - p) / r) + 1 / r
     assert (np.abs(mine - ref) <= 4.5 * se).all()
     assert mine.min() >= 1 / (r + 1) and mine.max() <= 0.5 + 1 / r
+
+
+def test_ties_count_in_both_tails():
+    # 25 squares in a 5 x 5 block; incidents only in the top-right corner square
+    idx = np.array([(i, j) for j in range(5) for i in range(5)])
+    counts = np.zeros(25)
+    counts[24] = 9
+    pairs = queen_neighbours(idx)
+    p = permutation_p(counts, pairs, 999, seed=1)
+    # the opposite corner (nothing there nor around it) draws 3 of the 24 other squares:
+    # the draw ties with it unless it holds the 9, P = 1 - 3/24 = 0.875: no cold spot
+    # (esda counts the ties as higher only and reports 0.001)
+    assert abs(p[0] - 0.875) < 4.5 * np.sqrt(0.875 * 0.125 / 999)
+    ref = esda_gi(counts, pairs, permutations=999, seed=1).p_sim
+    assert ref[0] == pytest.approx(1 / 1000)
 
 
 def test_bh_adjust_against_the_definition():
