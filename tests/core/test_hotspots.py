@@ -134,24 +134,27 @@ def incidents_frame(xy, days, crs=METRIC):
                             geometry=shapely.points(xy), crs=crs)
 
 
-CELLS = gpd.GeoDataFrame({"cell_id": [1, 2]}, geometry=[shapely.box(0, 0, 1000, 2000),
-                                                         shapely.box(1000, 0, 2000, 2000)],
+OX, OY = 470_000.0, 2_530_000.0  # near the sample village: EPSG:4547 is true metres there
+CELLS = gpd.GeoDataFrame({"cell_id": [1, 2]},
+                         geometry=[shapely.box(OX, OY, OX + 1000, OY + 2000),
+                                   shapely.box(OX + 1000, OY, OX + 2000, OY + 2000)],
                          crs=METRIC)
 
 
 def test_planted_cluster_is_hot():
     rng = np.random.default_rng(7)
-    xy = np.vstack([rng.uniform(0, 2000, (300, 2)), rng.normal((1450, 650), 60, (60, 2))])
+    xy = np.vstack([rng.uniform(0, 2000, (300, 2)),
+                    rng.normal((1450, 650), 60, (60, 2))]) + (OX, OY)
     out = hotspot_layers(CELLS, incidents_frame(xy, rng.uniform(0, 100, len(xy))),
                          permutations=9999, seed=1)  # BH over 400 squares needs small p
     grid = out["hotspots"]
     assert len(grid) == 20 * 20 and list(grid.columns[3:8]) == [
         "count", "gi_z", "p_sim", "p_fdr", "class"]
     assert grid["count"].sum() == len(xy)
-    centre = grid[(grid.ix == 14) & (grid.iy == 6)].iloc[0]
+    centre = grid[(grid.ix == 4714) & (grid.iy == 25306)].iloc[0]
     assert centre["class"] == "hot_99" and centre["gi_z"] > 5
     hot = grid[grid["class"].str.startswith("hot")]
-    assert shapely.distance(shapely.Point(1450, 650),
+    assert shapely.distance(shapely.Point(OX + 1450, OY + 650),
                             hot.geometry.to_numpy()).max() < 250
 
 
@@ -159,7 +162,7 @@ def test_uniform_incidents_stay_under_the_fdr_level():
     rng = np.random.default_rng(11)
     runs, with_hot = 30, 0
     for k in range(runs):
-        xy = rng.uniform(0, 2000, (400, 2))
+        xy = rng.uniform(0, 2000, (400, 2)) + (OX, OY)
         grid = hotspot_layers(CELLS, incidents_frame(xy, rng.uniform(0, 100, 400)),
                               size=200.0, permutations=199, seed=k)["hotspots"]
         with_hot += grid["class"].str.startswith("hot").any()
@@ -196,7 +199,7 @@ def test_knox_table_equals_pointpats():
 
 def test_hotspots_are_invariant_to_row_order_and_seeded():
     rng = np.random.default_rng(5)
-    xy = rng.uniform(0, 2000, (200, 2))
+    xy = rng.uniform(0, 2000, (200, 2)) + (OX, OY)
     inc = incidents_frame(xy, rng.uniform(0, 100, 200))
     a = hotspot_layers(CELLS, inc, permutations=99, seed=3)["hotspots"]
     b = hotspot_layers(CELLS, inc.iloc[::-1], permutations=99, seed=3)["hotspots"]
@@ -207,9 +210,8 @@ def test_hotspots_are_invariant_to_row_order_and_seeded():
 
 def test_hotspots_in_degrees_are_squares_of_metres(tmp_path):
     rng = np.random.default_rng(6)
-    xy = rng.uniform(0, 2000, (100, 2)) + (470000, 2530000)
+    xy = rng.uniform(0, 2000, (100, 2)) + (OX, OY)
     cells = CELLS.copy()
-    cells.geometry = CELLS.geometry.translate(470000, 2530000)
     inc = incidents_frame(xy, rng.uniform(0, 10, 100))
     ref = hotspot_layers(cells, inc, permutations=9, seed=1)["hotspots"]
     wgs = hotspot_layers(cells.to_crs(4326), inc.to_crs(4326), permutations=9,

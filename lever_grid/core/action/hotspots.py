@@ -197,8 +197,8 @@ def hotspot_layers(
     ``analyse``)."""
     import geopandas as gpd
 
+    from ..crs import metric_frame
     from ..inputs.cells import normalize_cells
-    from ..pipeline import metric_frame
     from .incidents import current_incidents
     from .knox import knox_table
 
@@ -212,7 +212,7 @@ def hotspot_layers(
                          f"--bands >= 1 (got {near_distance:g}, {near_days:g}, {bands})")
     cells_n = normalize_cells(cells, progress)
     inc = current_incidents(incidents, period, progress, "hotspots")
-    _, m = metric_frame({"cells": cells_n, "incidents": inc}, cells_n)
+    frame, m = metric_frame({"cells": cells_n, "incidents": inc}, cells_n, progress)
     area = shapely.union_all(m["cells"].geometry.to_numpy())
     index, squares = square_grid(area, float(size))
     pts = m["incidents"].geometry.to_numpy()
@@ -243,8 +243,7 @@ def hotspot_layers(
         {"square_id": np.arange(1, len(squares) + 1), "ix": index[:, 0], "iy": index[:, 1],
          "count": counts, "gi_z": z, "p_sim": p_sim, "p_fdr": p_fdr, "class": klass},
         geometry=squares, crs=m["cells"].crs)
-    if cells_n.crs is not None and grid.crs is not None and grid.crs != cells_n.crs:
-        grid = grid.to_crs(cells_n.crs)
+    grid = frame.back(grid)
     when = m["incidents"]["occurred_at"]
     day = ((when - when.min()) / np.timedelta64(1, "D")).to_numpy(dtype=float) \
         if len(when) else np.empty(0)

@@ -16,9 +16,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from ..crs import metric_frame
 from ..errors import InputError
 from ..inputs.cells import normalize_cells
-from ..pipeline import metric_frame
 from ..progress import Progress
 from .quiet import quiet
 from .roadgraph import cell_roads, prune_stubs, road_graph
@@ -101,9 +101,8 @@ def patrol_route(
     start_gdf = None
     if start is not None:
         start_gdf = gpd.GeoDataFrame(geometry=[shapely.Point(*start)], crs=cells_n.crs)
-        start_gdf.attrs.update(local=bool(cells_n.attrs.get("local")))
-    _, m = metric_frame({"cells": cells_n, "roads": roads, "blind": blind_spots,
-                         "hot": hotspots, "start": start_gdf}, cells_n)
+    frame, m = metric_frame({"cells": cells_n, "roads": roads, "blind": blind_spots,
+                         "hot": hotspots, "start": start_gdf}, cells_n, progress)
     metric = m["cells"].crs
     cell = m["cells"].geometry.to_numpy()[k]
     lines = cell_roads(cell, m["roads"].geometry.to_numpy())
@@ -175,9 +174,8 @@ def patrol_route(
                             "max_length_m": [np.nan if max_length is None else max_length]})
     out = {"patrol": route, "patrol_spots": spots}
     start_layer = gpd.GeoDataFrame({"name": ["start"]}, geometry=[start_pt], crs=metric)
-    if cells_n.crs is not None and metric is not None and metric != cells_n.crs:
-        out = {n: g.to_crs(cells_n.crs) for n, g in out.items()}
-        start_layer = start_layer.to_crs(cells_n.crs)
+    out = {n: frame.back(g) for n, g in out.items()}
+    start_layer = frame.back(start_layer)
     sx, sy = shapely.get_coordinates(start_layer.geometry.to_numpy())[0]
     summary["start_x"], summary["start_y"] = sx, sy
     out["patrol_summary"] = summary

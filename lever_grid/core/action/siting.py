@@ -15,10 +15,11 @@ import shapely
 
 from ..coverage.occlusion import occlude_views
 from ..coverage.views import view_polygons
+from ..crs import metric_frame
 from ..errors import InputError
 from ..inputs.cameras import DEFAULT_RANGE_M, KIND_ALIASES, KINDS
 from ..inputs.cells import normalize_cells, normalize_polygons
-from ..pipeline import analyse, metric_frame
+from ..pipeline import analyse
 from ..progress import Progress
 from .candidates import DEFAULT_SPACING_M, candidate_ids, heading_set, road_candidates
 from .celf import lazy_greedy
@@ -93,7 +94,7 @@ def site_cameras(
     inc = None
     if weight == "incidents":
         inc = current_incidents(incidents, period, progress, "site")
-    target, m = metric_frame({"cells": cells_n, "blind": blind, "once": once,
+    frame, m = metric_frame({"cells": cells_n, "blind": blind, "once": once,
                               "candidates": candidates, "roads": roads, "buildings": buildings,
                               "incidents": inc}, cells_n)
     cell_geoms = m["cells"].geometry.to_numpy()
@@ -152,7 +153,7 @@ def site_cameras(
                       "the others would see nothing new")
     return _layers(choice, demand, face_blind, face_cell, face_area, need, pos, opt_pos,
                    opt_heading, cand_id, cell_geoms, ids, chosen_cells, blind, audit,
-                   range_m, fov_deg, weight, backup, m["cells"].crs, cells_n.crs, progress)
+                   range_m, fov_deg, weight, backup, m["cells"].crs, frame, progress)
 
 
 def _check(count, kind, range_m, fov_deg, weight, candidates, roads, incidents):
@@ -181,7 +182,7 @@ def _check(count, kind, range_m, fov_deg, weight, candidates, roads, incidents):
 
 def _layers(choice, demand, face_blind, face_cell, face_area, need0, pos, opt_pos, opt_heading,
             cand_id, cell_geoms, ids, chosen_cells, blind, audit, range_m, fov_deg, weight,
-            backup, metric, out_crs, progress) -> dict:
+            backup, metric, frame, progress) -> dict:
     cover = demand.cover
     need = need0.copy()
     n = len(choice.options)
@@ -232,8 +233,7 @@ def _layers(choice, demand, face_blind, face_cell, face_area, need0, pos, opt_po
     if backup:
         data["backup_m2"] = backup_m2
     sites = gpd.GeoDataFrame(data, geometry=gpd.GeoSeries(site_pts, crs=metric), crs=metric)
-    if out_crs is not None and metric is not None and out_crs != metric:
-        sites = sites.to_crs(out_crs)
+    sites = frame.back(sites)
     out_xy = shapely.get_coordinates(sites.geometry.to_numpy()) if n else xy
     sites.insert(3, "x", out_xy[:, 0] if n else np.empty(0))
     sites.insert(4, "y", out_xy[:, 1] if n else np.empty(0))
