@@ -8,6 +8,8 @@ evaluation (:mod:`.celf`).
 
 from __future__ import annotations
 
+import threading
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -138,13 +140,23 @@ def site_cameras(
                             m["once"].geometry.to_numpy()[keep_o]])
     area_cell = np.concatenate([blind_cell[keep_b], once_cell[keep_o]])
     area_blind = np.r_[np.ones(keep_b.sum(), bool), np.zeros(keep_o.sum(), bool)]
-    demand = demand_faces(areas, views, progress.sub(0.5, 0.8))
+    road_geoms = m["roads"].geometry.to_numpy() if m["roads"] is not None else None
+    points = m["incidents"].geometry.to_numpy() if inc is not None else None
+    lock = threading.Lock()  # the roads and incidents are shared by the worker threads
+
+    def weigh(faces: np.ndarray) -> np.ndarray:
+        if weight == "area":
+            return shapely.area(faces)
+        with lock:
+            return face_weights(faces, weight, roads=road_geoms, points=points)
+
+    demand = demand_faces(areas, views, weigh, progress.sub(0.5, 0.8))
+    progress.info(f"site: {len(views)} candidate views cut {len(areas)} blind areas into "
+                  f"{len(demand.area)} pieces")
     face_blind = area_blind[demand.area_of]
     face_cell = area_cell[demand.area_of]
-    face_area = shapely.area(demand.faces)
-    w = face_weights(demand.faces, weight,
-                     roads=m["roads"].geometry.to_numpy() if m["roads"] is not None else None,
-                     points=m["incidents"].geometry.to_numpy() if inc is not None else None)
+    face_area = demand.area
+    w = demand.weight
     need = np.where(face_blind, 2 if backup else 1, 1)
     choice = lazy_greedy(demand.cover, w, need, count, group=opt_pos if n_head > 1 else None,
                          progress=progress.sub(0.8, 0.95))
