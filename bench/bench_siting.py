@@ -5,7 +5,8 @@ Synthetic data from ``bench_coverage.make_data`` (seeded, EPSG:4547): ``town`` (
 existing cameras) with 100,000 candidates and K = 500. Candidates are uniform over the
 area (seeded), omnidirectional public2 cameras (60 m). Each case runs in a fresh
 subprocess; time = wall clock of ``site_cameras`` (audit, candidate views, demand
-arrangement, greedy), memory = peak RSS of that subprocess. The target for ``city`` is
+arrangement, greedy) and the CPU time of the process (the machine is shared: the load
+average is printed too), memory = peak RSS of that subprocess. The target for ``city`` is
 < 120 s and < 3 GB on this machine.
 
 Run: ``.venv/bin/python bench/bench_siting.py [--scale town|city|all]``
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -49,9 +51,12 @@ def run_case(scale: str) -> dict:
     log = Progress(log=lambda m: steps.append((time.perf_counter() - started, m)))
     out = site_cameras(data["cells"], data["cameras"], k, candidates=cands, progress=log)
     seconds = time.perf_counter() - started
+    usage = resource.getrusage(resource.RUSAGE_SELF)
     sites = out["sites"]
     return {"scale": scale, "cameras": len(data["cameras"]), "candidates": n_cand, "k": k,
             "chosen": len(sites), "seconds": round(seconds, 1),
+            "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 1),
+            "load": round(os.getloadavg()[0], 1),
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
             "gain_m2": float(sites["cumulative_gain_m2"].iloc[-1]) if len(sites) else 0.0,
             "share": float(sites["cumulative_share"].iloc[-1]) if len(sites) else 0.0,
@@ -75,8 +80,8 @@ def main(argv: list[str] | None = None) -> int:
         r = json.loads(done.stdout.strip().splitlines()[-1])
         print(f"{r['scale']}: {r['cameras']} cameras, {r['candidates']} candidates, K = "
               f"{r['k']}: {r['chosen']} sites, +{r['gain_m2']:.0f} m² "
-              f"({100 * r['share']:.1f} % of the blind area) in {r['seconds']} s, "
-              f"peak {r['peak_rss_mb']} MB")
+              f"({100 * r['share']:.1f} % of the blind area) in {r['seconds']} s "
+              f"({r['cpu_seconds']} s CPU, load {r['load']}), peak {r['peak_rss_mb']} MB")
         for line in r["log"]:
             print("   ", line)
     return 0

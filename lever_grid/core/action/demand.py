@@ -114,7 +114,11 @@ def _faces(here: np.ndarray, mine: np.ndarray, views: np.ndarray, area_i: np.nda
     own = private_copies(views[uniq])
     shapely.prepare(own)
     pair_views = own[inverse.reshape(-1)]
-    lines = np.concatenate([shapely.boundary(pair_views), shapely.boundary(mine)])
+    # only the part of a view's outline near the area matters: clip it to the area's box
+    # (the cut ends lie outside the area, where faces are dropped; vertices are unchanged)
+    box = shapely.box(*(shapely.bounds(mine) + np.array([-1.0, -1.0, 1.0, 1.0])).T)[local]
+    clipped = shapely.intersection(shapely.boundary(pair_views), box)
+    lines = np.concatenate([clipped, shapely.boundary(mine)])
     line_of = np.concatenate([local, np.arange(len(here))])
     size = shapely.area(mine)
     shapely.prepare(mine)
