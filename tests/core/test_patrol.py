@@ -203,7 +203,10 @@ def test_cli_patrol_writes_gpx_and_refuses_bad_input(tmp_path):
                           (["--cell", "3", "--max-length", "-5"], "--max-length"),
                           (["--cell", "3", "--all-roads", "--start", "x"], "--start"),
                           (["--cell", "3", "--all-roads", "--analysis", str(SAMPLE)],
-                           "blind_spots")):
+                           "blind_spots"),
+                          (["--cell", "3", "--all-roads", "--hotspots",
+                            f"{SAMPLE}|layername=cells"], "field class"),
+                          (["--cell", "3", "--max-length", "900", "--spots", "0"], "--spots")):
         bad = subprocess.run(base + extra + ["--out", str(tmp_path / "x.gpkg")],
                              capture_output=True, text=True, env=env)
         assert bad.returncode == 2 and needle in bad.stderr, bad.stderr

@@ -266,9 +266,15 @@ def test_cli_site_writes_layers_and_refuses_bad_input(tmp_path):
     assert list(sites.columns[:10]) == ["rank", "candidate_id", "cell_id", "x", "y",
                                          "heading_deg", "fov_deg", "range_m", "gain_m2",
                                          "cumulative_gain_m2"]
+    roads = ["--roads", str(SAMPLE), "--count", "2"]
     for extra, needle in ((["--count", "0"], "--count"), (["--count", "2"], "--candidates"),
-                          (["--roads", str(SAMPLE), "--count", "2", "--in-cells", "99"],
-                           "cell_id '99'")):
+                          (roads + ["--in-cells", "99"], "cell_id '99'"),
+                          (roads + ["--fov", "0"], "--fov"),
+                          (roads + ["--spacing", "-3"], "--spacing"),
+                          (roads + ["--weight", "incidents"], "needs --incidents"),
+                          (roads + ["--kind", "robot"], "'robot'"),
+                          (["--candidates", f"{SAMPLE}|layername=buildings", "--count", "2"],
+                           "layer buildings, feature 1, field geometry")):
         bad = subprocess.run(base + extra + ["--out", str(tmp_path / "x.gpkg")],
                              capture_output=True, text=True, env=env)
         assert bad.returncode == 2 and needle in bad.stderr

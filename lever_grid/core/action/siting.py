@@ -83,6 +83,8 @@ def site_cameras(
     progress = progress or Progress()
     kind, range_m, fov_deg = _check(count, kind, range_m, fov_deg, weight, candidates, roads,
                                     incidents)
+    if candidates is None and not spacing > 0:
+        raise InputError(f"--spacing must be > 0 metres, got {spacing:g}")
     cells_n = normalize_cells(cells, progress)
     chosen_cells = select_cells(cells_n, cell_ids)
     if buildings is not None:
