@@ -135,6 +135,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="mask incident counts below K (the change shows as —)")
     m.add_argument("--cameras", help="camera points (default: the GeoPackage's cameras layer)")
     m.add_argument("--roads", help="roads to draw (default: the GeoPackage's roads layer)")
+    m.add_argument("--sites", help="new camera sites to draw (the sites layer of 'site'; "
+                   "default: the GeoPackage's sites layer, if any)")
     m.add_argument("--assume-crs", help="CRS for --cameras/--roads without one")
 
     _site_parser(sub)
@@ -418,6 +420,8 @@ def _cmd_map(args, progress) -> int:
     layers = _read_outputs(args.gpkg)
     cameras = _read(args.cameras, "cameras", args, POINTS)
     roads = _read(args.roads, "roads", args, LINES)
+    if args.sites:
+        layers["sites"] = _read(args.sites, "sites", args, POINTS)
     path = render_map(layers, args.png or args.pdf, pdf=args.pdf if args.png else None,
                       title=args.title, date=args.date, cameras=cameras, roads=roads,
                       min_count=args.min_count, progress=progress)

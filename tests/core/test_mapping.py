@@ -209,3 +209,33 @@ def test_local_site_plan_is_drawn_in_its_metres(tmp_path):
     assert fig.lever_grid["crs"] is None
     assert fig.lever_grid["scale_m"] in (200.0, 250.0, 500.0)
     assert any("CRS: local (m)" in t for t in _texts(fig))
+
+
+def test_cli_map_draws_the_new_sites(tmp_path):
+    import geopandas as gpd
+
+    sites = tmp_path / "sites.gpkg"
+    cams = gpd.read_file(SAMPLE, layer="cameras").iloc[:3]
+    layer = gpd.GeoDataFrame({"rank": [1, 2, 3]}, geometry=cams.geometry.to_numpy(),
+                             crs=cams.crs)
+    layer.to_file(sites, layer="sites")
+    audit, png = tmp_path / "audit.gpkg", tmp_path / "map.png"
+    env = {"PYTHONPATH": str(ROOT)}
+    base = [sys.executable, "-m", "lever_grid"]
+    done = subprocess.run(base + ["analyse", "--cells", str(SAMPLE), "--cameras", str(SAMPLE),
+                                  "--out", str(audit)], capture_output=True, env=env)
+    assert done.returncode == 0
+    done = subprocess.run(base + ["map", str(audit), "--png", str(png), "--sites",
+                                  f"{sites}|layername=sites"], capture_output=True, env=env)
+    assert done.returncode == 0, done.stderr
+    plain = tmp_path / "plain.png"
+    done = subprocess.run(base + ["map", str(audit), "--png", str(plain)], capture_output=True,
+                          env=env)
+    assert done.returncode == 0, done.stderr
+
+    def magenta(path) -> int:
+        img = np.asarray(Image.open(path).convert("RGB")).astype(int)
+        return int(((abs(img[..., 0] - 0xE6) < 25) & (img[..., 1] < 40)
+                    & (abs(img[..., 2] - 0x7E) < 30)).sum())
+
+    assert magenta(png) > 100 and magenta(plain) < 10  # three stars and the legend's

@@ -80,6 +80,9 @@ DEFAULT_TITLE = "网格视频覆盖、盲区与警情变化 Camera coverage, bli
 
 BLIND_RED = "#d62728"
 
+#: New camera sites (from ``lever-grid site``): magenta stars, apart from the blind red.
+SITE_COLOUR = "#e6007e"
+
 
 PAGE = (11.69, 8.27)  # A4 landscape, inches
 
@@ -169,7 +172,7 @@ def map_layers(
     roads = roads if roads is not None else layers.get("roads")
     for name, frame in (("camera_views", layers.get("camera_views")),
                         ("blind_spots", layers.get("blind_spots")),
-                        ("cameras", cameras), ("roads", roads)):
+                        ("cameras", cameras), ("roads", roads), ("sites", layers.get("sites"))):
         if isinstance(frame, gpd.GeoDataFrame) and len(frame):
             out[name] = frame.copy()
     for name in ("camera_views", "cameras"):
@@ -320,6 +323,10 @@ def _legend_handles(lay: dict, tr) -> list:
             handles.append(Line2D([], [], marker="o", linestyle="", markerfacecolor="white",
                                   markeredgecolor="#555555", markersize=6,
                                   label=tr("离线(空心)", "offline (hollow)")))
+    if "sites" in lay:
+        handles.append(Line2D([], [], marker="*", linestyle="", markerfacecolor=SITE_COLOUR,
+                              markeredgecolor="white", markersize=11,
+                              label=tr("新摄像头点位(序号)", "new camera site (rank)")))
     return handles
 
 
@@ -395,8 +402,8 @@ def render_map(
     ----------
     layers
         Analysis layers: ``cell_stats`` (or ``cells``) needed; ``cells`` (names, police
-        offices), ``camera_views``, ``blind_spots``, ``cameras`` and ``roads`` drawn
-        when present.
+        offices), ``camera_views``, ``blind_spots``, ``cameras``, ``roads`` and ``sites``
+        (new camera sites, numbered by rank) drawn when present.
     path
         Output file; the format follows its suffix. Written atomically.
     pdf
@@ -487,6 +494,15 @@ def _draw(fig, lay: dict, title: str, day: str, tr, cjk: bool, min_count: int) -
                                c=KIND_COLOURS[kind] if online else "white",
                                edgecolors="white" if online else "#555555",
                                linewidths=0.6 if online else 1.0, zorder=7)
+    sites = lay.get("sites")
+    if sites is not None:  # from `lever-grid site`: red stars numbered by rank
+        pts = sites[sites.geometry.notna() & ~sites.geometry.is_empty]
+        ax.scatter(pts.geometry.x, pts.geometry.y, s=160, marker="*", c=SITE_COLOUR,
+                   edgecolors="white", linewidths=0.8, zorder=8)
+        if "rank" in pts.columns:
+            for x, y, rank in zip(pts.geometry.x, pts.geometry.y, pts["rank"], strict=True):
+                ax.annotate(str(rank), (x, y), xytext=(5, 5), textcoords="offset points",
+                            fontsize=8, fontweight="bold", color=SITE_COLOUR, zorder=8)
     anchors = shapely.point_on_surface(cells.geometry.to_numpy())
     centroids = shapely.centroid(cells.geometry.to_numpy())
     inside = shapely.contains(cells.geometry.to_numpy(), centroids)
