@@ -199,6 +199,12 @@ def _hotspots_parser(sub) -> None:
                    help="width of the near-repeat time bands (default 7 days)")
     h.add_argument("--bands", type=int, default=4, metavar="N",
                    help="number of distance and of time bands (default 4)")
+    h.add_argument("--on", choices=("squares", "roads"), default="squares",
+                   help="units: grid squares (default) or road segments (needs --roads; "
+                   "layer road_hotspots)")
+    h.add_argument("--roads", help="roads, for --on roads")
+    h.add_argument("--snap", type=float, default=30.0, metavar="M", help="--on roads: an "
+                   "incident counts for the nearest segment within M metres (default 30)")
     _incident_options(h)
     h.add_argument("--assume-crs", help="CRS for inputs without one: EPSG:NNNN or 'local'")
     h.add_argument("--out", required=True, help="output GeoPackage (hotspots, near_repeat)")
@@ -454,14 +460,15 @@ def _cmd_site(args, progress) -> int:
 def _cmd_hotspots(args, progress) -> int:
     from .core.action.hotspots import hotspot_layers
     from .core.fs import write_layers
-    from .core.inputs.layers import POLYGONS
+    from .core.inputs.layers import LINES, POLYGONS
 
     period, _ = _periods(args)
     layers = hotspot_layers(_read(args.cells, "cells", args, POLYGONS),
                             _incidents(args, progress), size=args.size, period=period,
                             permutations=args.permutations, seed=args.seed,
                             near_distance=args.near_distance, near_days=args.near_days,
-                            bands=args.bands, progress=progress)
+                            bands=args.bands, on=args.on, snap=args.snap,
+                            roads=_read(args.roads, "roads", args, LINES), progress=progress)
     write_layers(args.out, layers)
     progress.info(f"wrote {args.out}")
     return EXIT_OK

@@ -240,3 +240,67 @@ def test_cli_hotspots(tmp_path):
         assert bad.returncode == 2 and needle in bad.stderr, bad.stderr
         assert "Traceback" not in bad.stderr and len(bad.stderr.strip().splitlines()) == 1
         assert not (tmp_path / "x.gpkg").exists()
+
+
+def street_grid(n: int = 6, step: float = 100.0):
+    """Streets of an n x n block grid (each street one line) near the sample village."""
+    lines = [shapely.LineString([(OX, OY + k * step), (OX + (n - 1) * step, OY + k * step)])
+             for k in range(n)]
+    lines += [shapely.LineString([(OX + k * step, OY), (OX + k * step, OY + (n - 1) * step)])
+              for k in range(n)]
+    return gpd.GeoDataFrame({"road_id": range(len(lines))}, geometry=lines, crs=METRIC)
+
+
+def test_road_segments_and_their_neighbours_by_brute_force():
+    from lever_grid.core.action.hotspots import road_segments
+
+    roads = street_grid(4)
+    segs, (i, j) = road_segments(roads.geometry.to_numpy(), shapely.box(OX - 1, OY - 1,
+                                                                         OX + 301, OY + 301))
+    assert len(segs) == 2 * 4 * 3  # 4 streets each way, 3 blocks long
+    assert np.allclose(shapely.length(segs), 100.0)
+    ends = [{tuple(np.round(c, 6)) for c in (s.coords[0], s.coords[-1])} for s in segs]
+    want = {(a, b) for a in range(len(segs)) for b in range(len(segs)) if ends[a] & ends[b]}
+    assert set(zip(i.tolist(), j.tolist(), strict=True)) == want
+
+
+def test_road_hot_spots_find_a_planted_street_and_match_esda():
+    roads = street_grid(6)
+    cells = gpd.GeoDataFrame({"cell_id": [1]}, geometry=[shapely.box(OX - 5, OY - 5, OX + 505,
+                                                                      OY + 505)], crs=METRIC)
+    rng = np.random.default_rng(3)
+    background = rng.uniform(0, 500, (150, 2)) + (OX, OY)
+    # 60 incidents along three blocks of the street y = 200, x = 100 .. 400 (Gi* with
+    # conditional permutation asks whether a segment's neighbours are busy too)
+    planted = np.c_[rng.uniform(100, 400, 60), 200 + rng.normal(0, 3, 60)] + (OX, OY)
+    xy = np.vstack([background, planted])
+    out = hotspot_layers(cells, incidents_frame(xy, rng.uniform(0, 100, len(xy))),
+                         on="roads", roads=roads, permutations=9999, seed=2)
+    segs = out["road_hotspots"]
+    assert list(segs.columns[:7]) == ["segment_id", "length_m", "count", "gi_z", "p_sim",
+                                      "p_fdr", "class"]
+    assert len(segs) == 60 and segs.geom_type.eq("LineString").all()
+    block = shapely.LineString([(OX + 200, OY + 200), (OX + 300, OY + 200)])
+    at = int(np.argmin(shapely.hausdorff_distance(segs.geometry.to_numpy(), block)))
+    assert segs["class"].iloc[at].startswith("hot") and segs["gi_z"].iloc[at] == segs[
+        "gi_z"].max()
+    hot = segs[segs["class"].str.startswith("hot")].geometry.to_numpy()
+    assert (shapely.distance(hot, block) < 150).all()
+    # each incident counted once, for its nearest segment within 30 m
+    d = shapely.distance(shapely.points(xy)[:, None], segs.geometry.to_numpy()[None, :])
+    assert segs["count"].sum() == int((d.min(axis=1) <= 30).sum())
+    # z-scores on the segment adjacency are esda's
+    from lever_grid.core.action.hotspots import road_segments
+
+    _, pairs = road_segments(roads.geometry.to_numpy(), cells.geometry.iloc[0])
+    ref = esda_gi(segs["count"].to_numpy(), pairs)
+    assert np.abs(segs["gi_z"].to_numpy() - ref.Zs).max() <= 1e-9
+
+
+def test_cli_hotspots_on_roads_needs_roads(tmp_path):
+    bad = subprocess.run([sys.executable, "-m", "lever_grid", "hotspots", "--cells", str(SAMPLE),
+                          "--incidents", str(SAMPLE), "--on", "roads", "--out",
+                          str(tmp_path / "x.gpkg")], capture_output=True, text=True,
+                         env={"PYTHONPATH": str(ROOT)})
+    assert bad.returncode == 2 and "--on roads needs --roads" in bad.stderr
+    assert len(bad.stderr.strip().splitlines()) == 1 and not (tmp_path / "x.gpkg").exists()

@@ -33,12 +33,16 @@ from ..errors import InputError
 from ..progress import Progress
 from .quiet import quiet
 
-__all__ = ["DEFAULT_SIZE_M", "DEFAULT_PERMUTATIONS", "CLASSES", "square_grid",
-           "queen_neighbours", "gi_star", "permutation_p", "bh_adjust", "classify"]
+__all__ = ["DEFAULT_SIZE_M", "DEFAULT_PERMUTATIONS", "DEFAULT_SNAP_M", "CLASSES",
+           "square_grid", "queen_neighbours", "road_segments", "gi_star", "permutation_p",
+           "bh_adjust", "classify", "hotspot_layers"]
 
 
 DEFAULT_SIZE_M = 100.0
 DEFAULT_PERMUTATIONS = 999
+
+#: With ``on="roads"``: an incident counts for the nearest road segment within this (m).
+DEFAULT_SNAP_M = 30.0
 
 #: Output classes, hottest first.
 CLASSES = ("hot_99", "hot_95", "hot_90", "none", "cold_90", "cold_95", "cold_99")
@@ -85,6 +89,38 @@ def queen_neighbours(index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             ii.append(np.flatnonzero(hit))
             jj.append(order[at[hit]])
     return np.concatenate(ii), np.concatenate(jj)
+
+
+def road_segments(roads: np.ndarray, area: shapely.Geometry
+                  ) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
+    """Road segments inside ``area`` and their neighbourhood pairs (self included).
+
+    The roads are clipped to the area and noded where they cross; a segment is a piece
+    between two nodes (junctions or dead ends). Two segments are neighbours when they
+    share a node (within 1 mm).
+    """
+    roads = np.asarray(roads, dtype=object)
+    near = shapely.STRtree(roads).query(area, predicate="intersects")
+    clipped = shapely.intersection(roads[near], area)
+    noded = shapely.get_parts(shapely.node(shapely.union_all(clipped)))
+    segs = noded[(shapely.get_type_id(noded) == 1) & (shapely.length(noded) > 0)]
+    n = len(segs)
+    ends = np.concatenate([shapely.get_coordinates(shapely.get_point(segs, 0)),
+                           shapely.get_coordinates(shapely.get_point(segs, -1))])
+    _, node = np.unique(np.round(ends / 1e-3).astype(np.int64), axis=0, return_inverse=True)
+    node = node.reshape(-1)
+    seg = np.r_[np.arange(n), np.arange(n)]
+    # segments meeting at a node: join the (node, segment) incidences on the node
+    order = np.argsort(node, kind="stable")
+    node_s, seg_s = node[order], seg[order]
+    starts = np.searchsorted(node_s, node_s, side="left")
+    stops = np.searchsorted(node_s, node_s, side="right")
+    counts = stops - starts
+    i = np.repeat(seg_s, counts)
+    j = seg_s[np.concatenate([np.arange(a, b) for a, b in zip(starts, stops, strict=True)])] \
+        if n else np.empty(0, np.int64)
+    key = np.unique(np.r_[np.c_[i, j], np.c_[np.arange(n), np.arange(n)]], axis=0)
+    return segs, (key[:, 0], key[:, 1])
 
 
 def gi_star(counts: np.ndarray, pairs: tuple[np.ndarray, np.ndarray]
@@ -190,17 +226,21 @@ def hotspot_layers(
     near_distance: float = 100.0,
     near_days: float = 7.0,
     bands: int = 4,
+    on: str = "squares",
+    roads=None,
+    snap: float = DEFAULT_SNAP_M,
     progress: Progress | None = None,
 ) -> dict:
     """Layers ``hotspots`` (the Gi* grid, in the cells' CRS) and ``near_repeat`` (the
     Knox table) for the incidents of ``period`` (default: the current period, as in
-    ``analyse``)."""
+    ``analyse``). With ``on="roads"`` the units are the road segments of ``roads`` in the
+    cells (layer ``road_hotspots``; an incident counts for the nearest segment within
+    ``snap`` metres) instead of squares."""
     import geopandas as gpd
 
     from ..crs import metric_frame
     from ..inputs.cells import normalize_cells
     from .incidents import current_incidents
-    from .knox import knox_table
 
     progress = progress or Progress()
     if int(permutations) != permutations or permutations < 0:
@@ -210,10 +250,20 @@ def hotspot_layers(
     if not (near_distance > 0 and near_days > 0 and int(bands) == bands and bands >= 1):
         raise InputError("near repeats need --near-distance > 0, --near-days > 0 and "
                          f"--bands >= 1 (got {near_distance:g}, {near_days:g}, {bands})")
+    if on not in ("squares", "roads"):
+        raise InputError(f"--on must be squares or roads, got {on!r}")
+    if on == "roads" and roads is None:
+        raise InputError("--on roads needs --roads")
+    if on == "roads" and not snap > 0:
+        raise InputError(f"--snap must be > 0 metres, got {snap:g}")
     cells_n = normalize_cells(cells, progress)
     inc = current_incidents(incidents, period, progress, "hotspots")
-    frame, m = metric_frame({"cells": cells_n, "incidents": inc}, cells_n, progress)
+    frame, m = metric_frame({"cells": cells_n, "incidents": inc, "roads": roads}, cells_n,
+                            progress)
     area = shapely.union_all(m["cells"].geometry.to_numpy())
+    if on == "roads":
+        return _road_layers(m, area, frame, float(snap), int(permutations), seed,
+                            (near_distance, near_days, int(bands)), progress)
     index, squares = square_grid(area, float(size))
     pts = m["incidents"].geometry.to_numpy()
     xy = shapely.get_coordinates(pts)
@@ -244,12 +294,53 @@ def hotspot_layers(
          "count": counts, "gi_z": z, "p_sim": p_sim, "p_fdr": p_fdr, "class": klass},
         geometry=squares, crs=m["cells"].crs)
     grid = frame.back(grid)
+    near = _near_repeats(m, (near_distance, near_days, int(bands)), int(permutations), seed,
+                         progress.sub(0.8, 1.0))
+    _log_classes(klass, progress)
+    return {"hotspots": grid, "near_repeat": near}
+
+
+def _log_classes(klass: np.ndarray, progress: Progress) -> None:
+    hot = {c: int((klass == c).sum()) for c in CLASSES if c != "none"}
+    progress.info("hotspots: " + ", ".join(f"{k} {v}" for k, v in hot.items()))
+
+
+def _near_repeats(m, near: tuple, permutations: int, seed, progress: Progress):
+    from .knox import knox_table
+
+    xy = shapely.get_coordinates(m["incidents"].geometry.to_numpy())
     when = m["incidents"]["occurred_at"]
     day = ((when - when.min()) / np.timedelta64(1, "D")).to_numpy(dtype=float) \
         if len(when) else np.empty(0)
-    near = knox_table(xy, day, distance=near_distance, distance_bands=bands, time=near_days,
-                      time_bands=bands, permutations=int(permutations), seed=seed,
-                      progress=progress.sub(0.8, 1.0))
-    hot = {c: int((klass == c).sum()) for c in CLASSES if c != "none"}
-    progress.info("hotspots: " + ", ".join(f"{k} {v}" for k, v in hot.items()))
-    return {"hotspots": grid, "near_repeat": near}
+    return knox_table(xy, day, distance=near[0], distance_bands=near[2], time=near[1],
+                      time_bands=near[2], permutations=permutations, seed=seed,
+                      progress=progress)
+
+
+def _road_layers(m, area, frame, snap: float, permutations: int, seed, near: tuple,
+                 progress: Progress) -> dict:
+    """Gi* per road segment: the ``road_hotspots`` layer and the near-repeat table."""
+    import geopandas as gpd
+
+    segs, pairs = road_segments(m["roads"].geometry.to_numpy(), area)
+    if len(segs) == 0:
+        raise InputError("no road inside the cells", file=m["roads"].attrs.get("file"),
+                         layer=m["roads"].attrs.get("layer", "roads"))
+    pts = m["incidents"].geometry.to_numpy()
+    p_i, s_i = shapely.STRtree(segs).query_nearest(pts, max_distance=snap, all_matches=False)
+    counts = np.bincount(s_i, minlength=len(segs))
+    progress.info(f"hotspots: {len(segs)} road segments, {int(counts.sum())} of {len(pts)} "
+                  f"incidents within {snap:g} m of one")
+    progress.step(0.1)
+    _, z = gi_star(counts, pairs)
+    p_sim = permutation_p(counts, pairs, permutations, seed, progress.sub(0.1, 0.8)) \
+        if counts.sum() else np.ones(len(counts))
+    p_fdr = bh_adjust(p_sim)
+    klass = classify(np.nan_to_num(z), p_fdr)
+    layer = gpd.GeoDataFrame(
+        {"segment_id": np.arange(1, len(segs) + 1), "length_m": shapely.length(segs),
+         "count": counts, "gi_z": z, "p_sim": p_sim, "p_fdr": p_fdr, "class": klass},
+        geometry=segs, crs=m["cells"].crs)
+    table = _near_repeats(m, near, permutations, seed, progress.sub(0.8, 1.0))
+    _log_classes(klass, progress)
+    return {"road_hotspots": frame.back(layer), "near_repeat": table}
