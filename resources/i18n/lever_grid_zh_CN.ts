@@ -456,7 +456,7 @@
     </message>
     <message>
         <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="306"/>
-        <location filename="../../lever_grid/qgis_plugin/processing/hotspots.py" line="40"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/hotspots.py" line="42"/>
         <source>Incident points with occurred_at (date or date-time).</source>
         <translation>带 occurred_at（日期或日期时间）的警情点。</translation>
     </message>
@@ -718,6 +718,11 @@
     </message>
     <message>
         <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="44"/>
+        <source>Hot spots on roads</source>
+        <translation>道路热点</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="45"/>
         <location filename="../../lever_grid/qgis_plugin/processing/patrol.py" line="26"/>
         <source>Patrol loop</source>
         <translation>巡逻路线</translation>
@@ -790,38 +795,104 @@
     <message>
         <location filename="../../lever_grid/qgis_plugin/plugin.py" line="55"/>
         <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="70"/>
+        <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="78"/>
         <source>Hot spot, 99 %</source>
         <translation>热点（99 %）</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="71"/>
+        <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="79"/>
         <source>Hot spot, 95 %</source>
         <translation>热点（95 %）</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="72"/>
+        <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="80"/>
         <source>Hot spot, 90 %</source>
         <translation>热点（90 %）</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="73"/>
+        <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="81"/>
         <source>Not significant</source>
         <translation>不显著</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="74"/>
+        <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="82"/>
         <source>Cold spot, 90 %</source>
         <translation>冷点（90 %）</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="75"/>
+        <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="83"/>
         <source>Cold spot, 95 %</source>
         <translation>冷点（95 %）</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="76"/>
+        <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="84"/>
         <source>Cold spot, 99 %</source>
         <translation>冷点（99 %）</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="154"/>
+        <source>Lever Grid results</source>
+        <translation>网格分析结果</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="53"/>
+        <source>No baseline (previous period had 0)</source>
+        <translation>无基数（上期为 0）</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="54"/>
+        <source>−50 % or less</source>
+        <translation>−50% 及以下</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="55"/>
+        <source>−50 to −20 %</source>
+        <translation>−50% 至 −20%</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="56"/>
+        <source>−20 to −5 %</source>
+        <translation>−20% 至 −5%</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="57"/>
+        <source>−5 to +5 %</source>
+        <translation>−5% 至 +5%</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="58"/>
+        <source>+5 to +20 %</source>
+        <translation>+5% 至 +20%</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="59"/>
+        <source>+20 to +50 %</source>
+        <translation>+20% 至 +50%</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="60"/>
+        <source>More than +50 %</source>
+        <translation>+50% 以上</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="63"/>
+        <source>1 camera</source>
+        <translation>1 个摄像头</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="64"/>
+        <source>2 cameras</source>
+        <translation>2 个摄像头</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="65"/>
+        <source>3 cameras</source>
+        <translation>3 个摄像头</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="66"/>
+        <source>4 or more cameras</source>
+        <translation>4 个及以上摄像头</translation>
     </message>
     <message>
         <location filename="../../lever_grid/qgis_plugin/plugin.py" line="86"/>
@@ -855,7 +926,7 @@
     </message>
     <message>
         <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="37"/>
-        <location filename="../../lever_grid/qgis_plugin/processing/hotspots.py" line="37"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/hotspots.py" line="39"/>
         <location filename="../../lever_grid/qgis_plugin/processing/patrol.py" line="41"/>
         <source>Polygon layer of grid cells with a unique cell_id field.</source>
         <translation>网格面图层，需有唯一的 cell_id 字段。</translation>
@@ -898,7 +969,7 @@
     <message>
         <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="59"/>
         <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="49"/>
-        <location filename="../../lever_grid/qgis_plugin/processing/hotspots.py" line="47"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/hotspots.py" line="49"/>
         <location filename="../../lever_grid/qgis_plugin/processing/incidentstats.py" line="37"/>
         <source>ISO dates, e.g. 2025-01-01/2025-05-31. Default: 1 January of the latest incident&apos;s year to its date.</source>
         <translation>ISO 日期，例如 2025-01-01/2025-05-31。默认：最新一起警情所在年份的 1 月 1 日至该警情日期。</translation>
@@ -942,7 +1013,7 @@
     <message>
         <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="59"/>
         <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="49"/>
-        <location filename="../../lever_grid/qgis_plugin/processing/hotspots.py" line="47"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/hotspots.py" line="49"/>
         <location filename="../../lever_grid/qgis_plugin/processing/incidentstats.py" line="38"/>
         <source>Current period (START/END)</source>
         <translation>本期（开始/结束）</translation>
@@ -1166,79 +1237,104 @@
         <translation>汇总表（CSV）</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/processing/hotspots.py" line="23"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/hotspots.py" line="25"/>
         <source>Hot spots and near repeats</source>
         <translation>热点与近重复</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/processing/hotspots.py" line="24"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/hotspots.py" line="26"/>
         <source>Counts the incidents of the current period in squares of SIZE metres (aligned to multiples of the size in a metric CRS) that overlap the cells, and finds hot and cold spots with Getis-Ord Gi* (the square and its up to 8 neighbours, binary weights). Pseudo p-values come from conditional permutations (SEED makes them repeatable) and are adjusted for the number of squares (Benjamini-Hochberg false discovery rate); class: hot_99, hot_95, hot_90, none, cold_90, cold_95, cold_99. The near_repeat table is the Knox test over bands of distance and days with Monte Carlo p-values.</source>
         <translation>在与网格重叠、边长 SIZE 米的方格（在米制坐标系中按边长的整数倍对齐）中统计本期警情，用 Getis-Ord Gi* 找出热点和冷点（方格本身及其周围最多 8 个方格，二值权重）。伪 p 值来自条件置换（SEED 使结果可重复），并按方格数量校正（Benjamini-Hochberg 错误发现率）；类别：hot_99、hot_95、hot_90、none、cold_90、cold_95、cold_99。near_repeat 表是按距离带和天数带的 Knox 检验，p 值由蒙特卡洛模拟得出。</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/processing/hotspots.py" line="43"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/hotspots.py" line="45"/>
         <source>Side of the grid squares in metres.</source>
         <translation>方格边长（米）。</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/processing/hotspots.py" line="51"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/hotspots.py" line="53"/>
         <source>Random permutations for the p-values; more give smaller attainable p-values.</source>
         <translation>计算 p 值的随机置换次数；次数越多，可达到的 p 值越小。</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/processing/hotspots.py" line="54"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/hotspots.py" line="56"/>
         <source>The same seed gives the same p-values.</source>
         <translation>相同的种子得到相同的 p 值。</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/processing/hotspots.py" line="57"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/hotspots.py" line="59"/>
         <source>Width of each distance band of the near-repeat table.</source>
         <translation>近重复表中每个距离带的宽度。</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/processing/hotspots.py" line="61"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/hotspots.py" line="63"/>
         <source>Width of each time band of the near-repeat table.</source>
         <translation>近重复表中每个时间带的宽度。</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/processing/hotspots.py" line="64"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/hotspots.py" line="66"/>
         <source>How many distance bands and how many time bands.</source>
         <translation>距离带和时间带的个数。</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/processing/hotspots.py" line="67"/>
-        <source>Receives the layers hotspots and near_repeat.</source>
-        <translation>写入图层 hotspots 和 near_repeat。</translation>
+        <location filename="../../lever_grid/qgis_plugin/processing/hotspots.py" line="69"/>
+        <source>squares: the square grid; roads: the road segments between junctions (needs ROADS; layer road_hotspots).</source>
+        <translation>squares：方格网；roads：路口之间的路段（需要 ROADS；图层 road_hotspots）。</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/processing/hotspots.py" line="43"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/hotspots.py" line="73"/>
+        <source>Road centrelines, for the road segments.</source>
+        <translation>道路中心线，用于划分路段。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/hotspots.py" line="76"/>
+        <source>An incident counts for the nearest road segment within this distance.</source>
+        <translation>警情计入此距离内最近的路段。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/hotspots.py" line="80"/>
+        <source>Receives the layers hotspots (or road_hotspots) and near_repeat.</source>
+        <translation>写入图层 hotspots（或 road_hotspots）和 near_repeat。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/hotspots.py" line="45"/>
         <source>Square size (m)</source>
         <translation>方格边长（米）</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/processing/hotspots.py" line="51"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/hotspots.py" line="53"/>
         <source>Permutations</source>
         <translation>置换次数</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/processing/hotspots.py" line="54"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/hotspots.py" line="56"/>
         <source>Random seed</source>
         <translation>随机种子</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/processing/hotspots.py" line="57"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/hotspots.py" line="59"/>
         <source>Near-repeat distance band (m)</source>
         <translation>近重复距离带（米）</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/processing/hotspots.py" line="61"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/hotspots.py" line="63"/>
         <source>Near-repeat time band (days)</source>
         <translation>近重复时间带（天）</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/processing/hotspots.py" line="64"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/hotspots.py" line="66"/>
         <source>Number of bands</source>
         <translation>分带数</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/hotspots.py" line="69"/>
+        <source>Units</source>
+        <translation>分析单元</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/hotspots.py" line="76"/>
+        <source>Snap to roads within (m)</source>
+        <translation>吸附到道路的距离（米）</translation>
     </message>
     <message>
         <location filename="../../lever_grid/qgis_plugin/processing/incidentstats.py" line="22"/>

@@ -24,7 +24,8 @@ def layer(name: str) -> str:
                                "KIND", "RANGE", "FOV", "WEIGHT", "BUILDINGS", "INCIDENTS",
                                "PERIOD", "IN_CELLS", "BACKUP", "OUTPUT"}),
     ("levergrid:hotspots", {"CELLS", "INCIDENTS", "SIZE", "PERIOD", "PERMUTATIONS", "SEED",
-                            "NEAR_DISTANCE", "NEAR_DAYS", "BANDS", "OUTPUT"}),
+                            "NEAR_DISTANCE", "NEAR_DAYS", "BANDS", "ON", "ROADS", "SNAP",
+                            "OUTPUT"}),
     ("levergrid:patrol", {"CELLS", "ROADS", "CELL", "START", "ALL_ROADS", "MAX_LENGTH",
                           "BLIND_SPOTS", "HOTSPOTS", "SPEED", "OUTPUT", "GPX"}),
 ])
@@ -66,6 +67,13 @@ def test_hotspots_counts_and_classes(levergrid, tmp_path):
                                   "cold_95", "cold_99"}
     near = pyogrio.read_dataframe(out, layer="near_repeat")
     assert len(near) == 16
+    roads_out = tmp_path / "hot_roads.gpkg"
+    res = run_alg("levergrid:hotspots", {"CELLS": layer("cells"), "INCIDENTS": layer("incidents"),
+                                         "ON": 1, "ROADS": layer("roads"), "SEED": 1,
+                                         "PERMUTATIONS": 99, "OUTPUT": str(roads_out)})
+    assert res["ROAD_HOTSPOTS"] == f"{roads_out}|layername=road_hotspots"
+    segs = gpd.read_file(roads_out, layer="road_hotspots")
+    assert segs.geom_type.eq("LineString").all() and segs["count"].sum() == 125
 
 
 def test_patrol_all_roads_and_gpx(levergrid, tmp_path):

@@ -57,7 +57,7 @@ def test_every_style_is_a_valid_qml():
 
     names = sorted(p.stem for p in STYLES.glob("*.qml"))
     assert names == ["blind_spots", "camera_views", "cameras", "cell_stats", "hotspots",
-                     "overlap", "patrol", "problems", "sites"]
+                     "overlap", "patrol", "problems", "road_hotspots", "sites"]
     for path in STYLES.glob("*.qml"):
         root = ET.parse(path).getroot()
         assert root.tag == "qgis" and root.find("renderer-v2") is not None, path.name

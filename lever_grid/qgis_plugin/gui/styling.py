@@ -41,6 +41,7 @@ def result_names() -> dict[str, str]:
         "cell_incidents": tr("Incidents per cell"),
         "sites": tr("New camera sites"),
         "hotspots": tr("Hot spots"),
+        "road_hotspots": tr("Hot spots on roads"),
         "patrol": tr("Patrol loop"),
     }
 
@@ -66,15 +67,21 @@ def _legend_labels() -> dict[str, dict]:
         },
         "camera_views": kind_labels(),
         "cameras": kind_labels(),
-        "hotspots": {
-            "hot_99": tr("Hot spot, 99 %"),
-            "hot_95": tr("Hot spot, 95 %"),
-            "hot_90": tr("Hot spot, 90 %"),
-            "none": tr("Not significant"),
-            "cold_90": tr("Cold spot, 90 %"),
-            "cold_95": tr("Cold spot, 95 %"),
-            "cold_99": tr("Cold spot, 99 %"),
-        },
+        "hotspots": _hot_labels(),
+        "road_hotspots": _hot_labels(),
+    }
+
+
+def _hot_labels() -> dict[str, str]:
+    """Translated legend labels of the hot-spot classes."""
+    return {
+        "hot_99": tr("Hot spot, 99 %"),
+        "hot_95": tr("Hot spot, 95 %"),
+        "hot_90": tr("Hot spot, 90 %"),
+        "none": tr("Not significant"),
+        "cold_90": tr("Cold spot, 90 %"),
+        "cold_95": tr("Cold spot, 95 %"),
+        "cold_99": tr("Cold spot, 99 %"),
     }
 
 

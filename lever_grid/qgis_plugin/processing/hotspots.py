@@ -5,6 +5,7 @@ from __future__ import annotations
 from qgis.core import (
     QgsProcessing,
     QgsProcessingOutputVectorLayer,
+    QgsProcessingParameterEnum,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterFileDestination,
     QgsProcessingParameterNumber,
@@ -16,6 +17,7 @@ from ..convert import raise_processing
 from .base import LeverGridAlgorithm, load_outputs
 
 LAYERS = ("hotspots", "near_repeat")
+UNITS = ("squares", "roads")
 
 
 class HotspotsAlgorithm(LeverGridAlgorithm):
@@ -64,10 +66,21 @@ class HotspotsAlgorithm(LeverGridAlgorithm):
         p(QgsProcessingParameterNumber("BANDS", self.tr("Number of bands"),
                                        QgsProcessingParameterNumber.Integer, 4, minValue=1),
           "How many distance bands and how many time bands.")
+        p(QgsProcessingParameterEnum("ON", self.tr("Units"), options=list(UNITS),
+                                     defaultValue=0),
+          "squares: the square grid; roads: the road segments between junctions (needs "
+          "ROADS; layer road_hotspots).")
+        p(QgsProcessingParameterFeatureSource("ROADS", self.tr("Roads"),
+                                              [QgsProcessing.TypeVectorLine], optional=True),
+          "Road centrelines, for the road segments.")
+        p(QgsProcessingParameterNumber("SNAP", self.tr("Snap to roads within (m)"),
+                                       QgsProcessingParameterNumber.Double, 30.0,
+                                       minValue=0.01),
+          "An incident counts for the nearest road segment within this distance.")
         p(QgsProcessingParameterFileDestination("OUTPUT", self.tr("Output GeoPackage"),
                                                 "GeoPackage (*.gpkg)"),
-          "Receives the layers hotspots and near_repeat.")
-        for layer in LAYERS:
+          "Receives the layers hotspots (or road_hotspots) and near_repeat.")
+        for layer in (*LAYERS, "road_hotspots"):
             self.addOutput(QgsProcessingOutputVectorLayer(layer.upper(), layer))
 
     def processAlgorithm(self, parameters, context, feedback):
@@ -90,8 +103,11 @@ class HotspotsAlgorithm(LeverGridAlgorithm):
                 seed=seed,
                 near_distance=self.parameterAsDouble(parameters, "NEAR_DISTANCE", context),
                 near_days=self.parameterAsDouble(parameters, "NEAR_DAYS", context),
-                bands=self.parameterAsInt(parameters, "BANDS", context), progress=progress)
+                bands=self.parameterAsInt(parameters, "BANDS", context),
+                on=UNITS[self.parameterAsEnum(parameters, "ON", context)],
+                roads=self.source_gdf(parameters, "ROADS", context, "roads"),
+                snap=self.parameterAsDouble(parameters, "SNAP", context), progress=progress)
         except InputError as err:
             raise_processing(err)
         self.write_gpkg(out, layers, parameters)
-        return load_outputs(out, LAYERS, context)
+        return load_outputs(out, tuple(layers), context)
