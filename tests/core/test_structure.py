@@ -15,7 +15,7 @@ from pathlib import Path
 from tests.conftest import ROOT
 
 CORE = ROOT / "lever_grid" / "core"
-STAGES = ("inputs", "grid", "coverage", "stats", "briefing")
+STAGES = ("inputs", "grid", "coverage", "stats", "briefing", "action")
 SHARED = ("crs.py", "fs.py", "errors.py", "progress.py", "pipeline.py")
 
 

@@ -67,7 +67,8 @@ def lazy_greedy(
     heap = [(-g, j, 0) for j, g in enumerate(gains0) if g > 0]
     heapq.heapify(heap)
     banned = np.zeros(n_opt, dtype=bool)
-    chosen, gains = [], []
+    chosen: list[int] = []
+    gains: list[float] = []
     evaluations = n_opt
     rnd = 0
     while heap and len(chosen) < count:

@@ -26,6 +26,8 @@ Written with numpy/scipy only (no PySAL at run time); the tests check it against
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import shapely
 
@@ -258,8 +260,9 @@ def hotspot_layers(
         raise InputError(f"--snap must be > 0 metres, got {snap:g}")
     cells_n = normalize_cells(cells, progress)
     inc = current_incidents(incidents, period, progress, "hotspots")
-    frame, m = metric_frame({"cells": cells_n, "incidents": inc, "roads": roads}, cells_n,
-                            progress)
+    frame, moved = metric_frame({"cells": cells_n, "incidents": inc, "roads": roads},
+                                cells_n, progress)
+    m: dict[str, Any] = dict(moved)  # present where the options say so
     area = shapely.union_all(m["cells"].geometry.to_numpy())
     if on == "roads":
         return _road_layers(m, area, frame, float(snap), int(permutations), seed,

@@ -10,6 +10,8 @@ See :mod:`.tours` for the two tours.
 
 from __future__ import annotations
 
+from typing import Any
+
 import geopandas as gpd
 import networkx as nx
 import numpy as np
@@ -101,8 +103,9 @@ def patrol_route(
     start_gdf = None
     if start is not None:
         start_gdf = gpd.GeoDataFrame(geometry=[shapely.Point(*start)], crs=cells_n.crs)
-    frame, m = metric_frame({"cells": cells_n, "roads": roads, "blind": blind_spots,
-                         "hot": hotspots, "start": start_gdf}, cells_n, progress)
+    frame, moved = metric_frame({"cells": cells_n, "roads": roads, "blind": blind_spots,
+                             "hot": hotspots, "start": start_gdf}, cells_n, progress)
+    m: dict[str, Any] = dict(moved)  # present where the options say so
     metric = m["cells"].crs
     cell = m["cells"].geometry.to_numpy()[k]
     lines = cell_roads(cell, m["roads"].geometry.to_numpy())
@@ -140,7 +143,7 @@ def patrol_route(
                 continue
             d = nx.single_source_dijkstra_path_length(graph, int(s), weight="length")
             dist[i] = [d.get(int(t), np.inf) for t in stops]
-        order = prize_tour(dist, spot_prize, float(max_length))
+        order = prize_tour(dist, spot_prize, float(max_length or 0.0))
         nodes = [start_node]
         for a, b in zip(order[:-1], order[1:], strict=True):
             path = nx.dijkstra_path(graph, int(stops[a]), int(stops[b]), weight="length")
@@ -151,12 +154,9 @@ def patrol_route(
             visited_order[s - 1] = rank
     progress.step(0.8)
 
-    pieces, lengths = [], []
-    for u, v, key in edges:
-        g = graph.edges[u, v, key]["geom"]
-        pieces.append(g if u <= v else shapely.reverse(g))
-        lengths.append(graph.edges[u, v, key]["length"])
-    lengths = np.asarray(lengths, dtype=float)
+    pieces = [graph.edges[u, v, key]["geom"] if u <= v
+              else shapely.reverse(graph.edges[u, v, key]["geom"]) for u, v, key in edges]
+    lengths = np.array([graph.edges[u, v, key]["length"] for u, v, key in edges], dtype=float)
     total = float(lengths.sum())
     route = gpd.GeoDataFrame({"seq": np.arange(1, len(pieces) + 1), "length_m": lengths,
                               "cumulative_m": np.cumsum(lengths)},

@@ -53,14 +53,14 @@ def road_graph(lines: np.ndarray, access: np.ndarray | None = None) -> RoadGraph
             d = float(shapely.line_locate_point(noded[li], p))
             cuts.setdefault(int(li), []).append(d)
             at_xy[k] = shapely.get_coordinates(shapely.line_interpolate_point(noded[li], d))[0]
-    pieces = [noded[i] for i in range(len(noded)) if i not in cuts]
+    kept = [noded[i] for i in range(len(noded)) if i not in cuts]
     for li, ds in cuts.items():
         line = noded[li]
         stops = np.unique(np.clip(np.r_[0.0, ds, line.length], 0.0, line.length))
         for a, b in zip(stops[:-1], stops[1:], strict=True):
             if b > a:
-                pieces.append(substring(line, a, b))
-    pieces = np.array(pieces, dtype=object)
+                kept.append(substring(line, a, b))
+    pieces = np.array(kept, dtype=object)
     ends = np.concatenate([shapely.get_coordinates(shapely.get_point(pieces, 0)),
                            shapely.get_coordinates(shapely.get_point(pieces, -1))])
     # access points sit exactly on a piece end (same interpolation); snap within 1 mm

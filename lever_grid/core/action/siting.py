@@ -9,6 +9,7 @@ evaluation (:mod:`.celf`).
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -98,9 +99,10 @@ def site_cameras(
     inc = None
     if weight == "incidents":
         inc = current_incidents(incidents, period, progress, "site")
-    frame, m = metric_frame({"cells": cells_n, "blind": blind, "once": once,
-                              "candidates": candidates, "roads": roads, "buildings": buildings,
-                              "incidents": inc}, cells_n)
+    frame, moved = metric_frame({"cells": cells_n, "blind": blind, "once": once,
+                                  "candidates": candidates, "roads": roads,
+                                  "buildings": buildings, "incidents": inc}, cells_n)
+    m: dict[str, Any] = dict(moved)  # present where the options say so
     cell_geoms = m["cells"].geometry.to_numpy()
     ids = cells_n["cell_id"].to_numpy()
     progress.step(0.32)
