@@ -280,3 +280,18 @@ def test_cli_site_writes_layers_and_refuses_bad_input(tmp_path):
         assert bad.returncode == 2 and needle in bad.stderr
         assert "Traceback" not in bad.stderr and len(bad.stderr.strip().splitlines()) == 1
         assert not (tmp_path / "x.gpkg").exists()
+
+
+@pytest.mark.parametrize("crs", ["EPSG:4326", "EPSG:3857"])
+def test_same_sites_in_degrees_and_web_mercator(sample, crs):
+    s = sample
+    kwargs = {"roads": s["roads"], "buildings": s["buildings"], "cell_ids": ["7"]}
+    ref = site_cameras(s["cells"], s["cameras"], 3, **kwargs)["sites"]
+    moved = {k: v.to_crs(crs) for k, v in kwargs.items() if k != "cell_ids"}
+    got = site_cameras(s["cells"].to_crs(crs), s["cameras"].to_crs(crs), 3, cell_ids=["7"],
+                       **moved)["sites"]
+    assert got.crs == crs  # (generated candidates may be numbered in another order)
+    assert got["cumulative_gain_m2"].to_numpy() == pytest.approx(
+        ref["cumulative_gain_m2"].to_numpy(), rel=1e-3)
+    back = got.to_crs(ref.crs)
+    assert shapely.distance(back.geometry.to_numpy(), ref.geometry.to_numpy()).max() < 0.01

@@ -63,11 +63,11 @@ def road_candidates(roads: np.ndarray, spacing: float, area: shapely.Geometry | 
                     ) -> tuple[np.ndarray, np.ndarray]:
     """Candidate points on ``roads`` (metric CRS): junctions first, then along each road.
 
-    Roads are noded where they cross; a junction is a node where three or more road
-    pieces meet. Along every piece between nodes, points lie at ``spacing / 2``,
+    Roads are noded where they cross (snap-rounded to 1 cm); a junction is a node where
+    three or more road pieces meet. Along every piece between nodes, points lie at ``spacing / 2``,
     ``3 spacing / 2`` ... from its start (so pieces shorter than ``spacing`` get their
     midpoint). Points within 1 m of one placed before are dropped. With ``area`` only
-    the points inside it (or on its edge) are kept. Returns the points and their kind
+    the points inside it (or within 1 cm of its edge) are kept. Returns the points and their kind
     ("junction" or "road").
     """
     if not spacing > 0:
@@ -76,7 +76,8 @@ def road_candidates(roads: np.ndarray, spacing: float, area: shapely.Geometry | 
     roads = roads[~(shapely.is_missing(roads) | shapely.is_empty(roads))]
     if len(roads) == 0:
         return np.empty(0, dtype=object), np.empty(0, dtype=object)
-    noded = shapely.get_parts(shapely.line_merge(shapely.node(shapely.union_all(roads))))
+    # noded on a 1 cm grid: the same pieces whatever tiny rounding a reprojection left
+    noded = shapely.get_parts(shapely.line_merge(shapely.union_all(roads, grid_size=0.01)))
     noded = noded[shapely.length(noded) > 0]
     ends = np.concatenate([shapely.get_coordinates(shapely.get_point(noded, 0)),
                            shapely.get_coordinates(shapely.get_point(noded, -1))])
@@ -97,8 +98,8 @@ def road_candidates(roads: np.ndarray, spacing: float, area: shapely.Geometry | 
     keep = _thin(xy, _MERGE_M)
     xy, kind = xy[keep], kind[keep]
     points = shapely.points(xy)
-    if area is not None:
-        inside = shapely.intersects(area, points)
+    if area is not None:  # on its edge too: within 1 cm, whatever the rounding
+        inside = shapely.dwithin(area, points, 0.01)
         points, kind = points[inside], kind[inside]
     return points, kind
 

@@ -209,7 +209,10 @@ def _layers(choice, demand, face_blind, face_cell, face_area, need0, pos, opt_po
     site_pts = pos[site_pos]
     site_cell = np.full(n, -1, dtype=np.int64)
     if n:
-        p, c = shapely.STRtree(cell_geoms).query(site_pts, predicate="intersects")
+        # a site on an edge shared by two cells belongs to a chosen one, else the first
+        p, c = shapely.STRtree(cell_geoms).query(site_pts, predicate="dwithin", distance=0.01)
+        order = np.lexsort((c, ~chosen_cells[c], p))
+        p, c = p[order], c[order]
         first = np.unique(p, return_index=True)[1]
         site_cell[p[first]] = c[first]
     full = 2 if backup else 1
