@@ -173,7 +173,6 @@
         <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="155"/>
         <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="416"/>
         <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="46"/>
-        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="44"/>
         <source>Roads</source>
         <translation>道路</translation>
     </message>
@@ -193,7 +192,6 @@
         <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="156"/>
         <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="417"/>
         <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="41"/>
-        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="39"/>
         <source>Cameras</source>
         <translation>摄像头</translation>
     </message>
@@ -366,7 +364,6 @@
     <message>
         <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="415"/>
         <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="43"/>
-        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="41"/>
         <location filename="../../lever_grid/qgis_plugin/processing/cameraviews.py" line="37"/>
         <source>Buildings</source>
         <translation>建筑</translation>
@@ -375,7 +372,6 @@
         <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="417"/>
         <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="178"/>
         <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="56"/>
-        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="46"/>
         <source>Incidents</source>
         <translation>警情</translation>
     </message>
@@ -675,7 +671,7 @@
     </message>
     <message>
         <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="35"/>
-        <location filename="../../lever_grid/qgis_plugin/processing/patrol.py" line="57"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/patrol.py" line="58"/>
         <source>Blind spots</source>
         <translation>盲区</translation>
     </message>
@@ -712,7 +708,7 @@
     </message>
     <message>
         <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="43"/>
-        <location filename="../../lever_grid/qgis_plugin/processing/patrol.py" line="60"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/patrol.py" line="61"/>
         <source>Hot spots</source>
         <translation>热点</translation>
     </message>
@@ -723,78 +719,11 @@
     </message>
     <message>
         <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="45"/>
-        <location filename="../../lever_grid/qgis_plugin/processing/patrol.py" line="26"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/patrol.py" line="27"/>
         <source>Patrol loop</source>
         <translation>巡逻路线</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="147"/>
-        <source>Lever Grid results</source>
-        <translation>网格分析结果</translation>
-    </message>
-    <message>
-        <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="52"/>
-        <source>No baseline (previous period had 0)</source>
-        <translation>无基数（上期为 0）</translation>
-    </message>
-    <message>
-        <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="53"/>
-        <source>−50 % or less</source>
-        <translation>−50% 及以下</translation>
-    </message>
-    <message>
-        <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="54"/>
-        <source>−50 to −20 %</source>
-        <translation>−50% 至 −20%</translation>
-    </message>
-    <message>
-        <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="55"/>
-        <source>−20 to −5 %</source>
-        <translation>−20% 至 −5%</translation>
-    </message>
-    <message>
-        <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="56"/>
-        <source>−5 to +5 %</source>
-        <translation>−5% 至 +5%</translation>
-    </message>
-    <message>
-        <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="57"/>
-        <source>+5 to +20 %</source>
-        <translation>+5% 至 +20%</translation>
-    </message>
-    <message>
-        <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="58"/>
-        <source>+20 to +50 %</source>
-        <translation>+20% 至 +50%</translation>
-    </message>
-    <message>
-        <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="59"/>
-        <source>More than +50 %</source>
-        <translation>+50% 以上</translation>
-    </message>
-    <message>
-        <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="62"/>
-        <source>1 camera</source>
-        <translation>1 个摄像头</translation>
-    </message>
-    <message>
-        <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="63"/>
-        <source>2 cameras</source>
-        <translation>2 个摄像头</translation>
-    </message>
-    <message>
-        <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="64"/>
-        <source>3 cameras</source>
-        <translation>3 个摄像头</translation>
-    </message>
-    <message>
-        <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="65"/>
-        <source>4 or more cameras</source>
-        <translation>4 个及以上摄像头</translation>
-    </message>
-    <message>
-        <location filename="../../lever_grid/qgis_plugin/plugin.py" line="55"/>
-        <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="70"/>
         <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="78"/>
         <source>Hot spot, 99 %</source>
         <translation>热点（99 %）</translation>
@@ -895,7 +824,7 @@
         <translation>4 个及以上摄像头</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/plugin.py" line="86"/>
+        <location filename="../../lever_grid/qgis_plugin/plugin.py" line="55"/>
         <source>Lever Grid panel</source>
         <translation>网格警务面板</translation>
     </message>
@@ -921,32 +850,24 @@
     </message>
     <message>
         <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="39"/>
-        <source>Computes what the cameras see in every grid cell: camera views (circles or field-of-view sectors cut by buildings), overlap counts, blind spots, road coverage and incident change between two periods. Writes one GeoPackage with the layers cells, camera_views, overlap, blind_spots, cell_stats and office_stats.</source>
-        <translation>计算各网格内摄像头的覆盖：摄像头视域（圆形，或被建筑遮挡后的视场扇形）、重叠数、盲区、道路覆盖以及两个时期之间的警情变化。结果写入一个 GeoPackage，含图层 cells、camera_views、overlap、blind_spots、cell_stats 和 office_stats。</translation>
-    </message>
-    <message>
-        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="37"/>
         <location filename="../../lever_grid/qgis_plugin/processing/hotspots.py" line="39"/>
-        <location filename="../../lever_grid/qgis_plugin/processing/patrol.py" line="41"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/patrol.py" line="42"/>
         <source>Polygon layer of grid cells with a unique cell_id field.</source>
         <translation>网格面图层，需有唯一的 cell_id 字段。</translation>
     </message>
     <message>
         <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="41"/>
-        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="39"/>
         <location filename="../../lever_grid/qgis_plugin/processing/cameraviews.py" line="35"/>
         <source>Point layer with camera_id and kind; optional status, range_m, heading_deg, fov_deg.</source>
         <translation>摄像头点图层，需有 camera_id 和 kind；可选 status、range_m、heading_deg、fov_deg。</translation>
     </message>
     <message>
         <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="43"/>
-        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="41"/>
         <source>Building footprints: they block camera views and are not watched.</source>
         <translation>建筑轮廓：遮挡摄像头视野，且不计入监控范围。</translation>
     </message>
     <message>
         <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="46"/>
-        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="44"/>
         <source>Road centrelines, for road length and road coverage per cell.</source>
         <translation>道路中心线，用于计算各网格的道路长度和道路覆盖。</translation>
     </message>
@@ -962,13 +883,11 @@
     </message>
     <message>
         <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="56"/>
-        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="46"/>
         <source>Incident points with incident_id, occurred_at and optional category.</source>
         <translation>警情点，需有 incident_id、occurred_at，可选 category。</translation>
     </message>
     <message>
         <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="59"/>
-        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="49"/>
         <location filename="../../lever_grid/qgis_plugin/processing/hotspots.py" line="49"/>
         <location filename="../../lever_grid/qgis_plugin/processing/incidentstats.py" line="37"/>
         <source>ISO dates, e.g. 2025-01-01/2025-05-31. Default: 1 January of the latest incident&apos;s year to its date.</source>
@@ -976,26 +895,22 @@
     </message>
     <message>
         <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="63"/>
-        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="53"/>
         <location filename="../../lever_grid/qgis_plugin/processing/incidentstats.py" line="41"/>
         <source>Default: the current period one year earlier.</source>
         <translation>默认：本期的上年同期。</translation>
     </message>
     <message>
         <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="67"/>
-        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="57"/>
         <source>cells: the cell minus buildings; roads: the road corridor inside the cell.</source>
         <translation>cells：网格扣除建筑；roads：网格内的道路走廊。</translation>
     </message>
     <message>
         <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="70"/>
-        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="60"/>
         <source>Blind pieces smaller than this are dropped and reported.</source>
         <translation>小于此面积的盲区碎片将被剔除并记录。</translation>
     </message>
     <message>
         <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="73"/>
-        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="63"/>
         <location filename="../../lever_grid/qgis_plugin/processing/cameraviews.py" line="42"/>
         <source>The GeoPackage that receives every output layer.</source>
         <translation>接收全部输出图层的 GeoPackage。</translation>
@@ -1012,7 +927,6 @@
     </message>
     <message>
         <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="59"/>
-        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="49"/>
         <location filename="../../lever_grid/qgis_plugin/processing/hotspots.py" line="49"/>
         <location filename="../../lever_grid/qgis_plugin/processing/incidentstats.py" line="38"/>
         <source>Current period (START/END)</source>
@@ -1020,26 +934,22 @@
     </message>
     <message>
         <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="63"/>
-        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="53"/>
         <location filename="../../lever_grid/qgis_plugin/processing/incidentstats.py" line="42"/>
         <source>Previous period (START/END)</source>
         <translation>上期（开始/结束）</translation>
     </message>
     <message>
         <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="67"/>
-        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="57"/>
         <source>Area to watch</source>
         <translation>监控范围</translation>
     </message>
     <message>
         <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="70"/>
-        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="60"/>
         <source>Smallest blind spot (m²)</source>
         <translation>最小盲区（平方米）</translation>
     </message>
     <message>
         <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="73"/>
-        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="63"/>
         <location filename="../../lever_grid/qgis_plugin/processing/buildcells.py" line="79"/>
         <location filename="../../lever_grid/qgis_plugin/processing/cameraviews.py" line="42"/>
         <source>Output GeoPackage</source>
@@ -1362,95 +1272,100 @@
         <translation>接收图层 cell_incidents 和 office_stats。</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/processing/patrol.py" line="27"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/patrol.py" line="28"/>
         <source>A closed loop along the roads of one cell, from the start (the police office; default: the road point nearest the cell&apos;s centroid). With ALL_ROADS: the shortest loop over every road of the cell (Chinese postman). Otherwise: a loop of at most MAX_LENGTH metres past the cell&apos;s worst blind spots (by area) and hot squares (hot_99 ×3, hot_95 ×2, hot_90 ×1 their area), chosen by a prize-per-metre insertion heuristic with 2-opt. Writes patrol (seq, length_m, cumulative_m), patrol_summary (cell_id, length_m, walk_minutes, spots_visited), patrol_spots and a GPX track for a phone.</source>
         <translation>沿一个网格内的道路、从起点（警务室；默认：离网格中心最近的道路点）出发并回到起点的闭合路线。选择 ALL_ROADS：走遍网格每条道路的最短路线（中国邮递员问题）。否则：不超过 MAX_LENGTH 米、经过网格中最严重的盲区（按面积）和热点方格（hot_99 ×3、hot_95 ×2、hot_90 ×1 乘以面积）的路线，用“每米收益”插入启发式加 2-opt 选出。写入 patrol（seq、length_m、cumulative_m）、patrol_summary（cell_id、length_m、walk_minutes、spots_visited）、patrol_spots，以及供手机使用的 GPX 轨迹。</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/processing/patrol.py" line="43"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/patrol.py" line="44"/>
         <source>Road centrelines; the loop runs only on the roads inside the cell or along its edges.</source>
         <translation>道路中心线；路线只走网格内或网格边界上的道路。</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/processing/patrol.py" line="46"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/patrol.py" line="47"/>
         <source>The cell_id of the cell to patrol.</source>
         <translation>要巡逻的网格的 cell_id。</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/processing/patrol.py" line="48"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/patrol.py" line="49"/>
         <source>Where the loop begins and ends; default: the road point nearest the cell&apos;s centroid.</source>
         <translation>路线的起点和终点；默认：离网格中心最近的道路点。</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/processing/patrol.py" line="51"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/patrol.py" line="52"/>
         <source>Cover every road of the cell instead of a loop within a maximum length.</source>
         <translation>走遍网格的每条道路，而不是限定最大长度的路线。</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/processing/patrol.py" line="53"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/patrol.py" line="54"/>
         <source>Length budget of the loop when not walking every road.</source>
         <translation>不走遍所有道路时路线的长度上限。</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/processing/patrol.py" line="57"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/patrol.py" line="58"/>
         <source>The blind_spots layer of an audit (cell_id, blind_id).</source>
         <translation>覆盖分析的 blind_spots 图层（cell_id、blind_id）。</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/processing/patrol.py" line="60"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/patrol.py" line="61"/>
         <source>The hotspots layer (class field) of the hot-spot analysis.</source>
         <translation>热点分析的 hotspots 图层（class 字段）。</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/processing/patrol.py" line="63"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/patrol.py" line="64"/>
         <source>For walk_minutes.</source>
         <translation>用于计算 walk_minutes。</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/processing/patrol.py" line="67"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/patrol.py" line="68"/>
         <source>Receives the layers patrol, patrol_summary and patrol_spots.</source>
         <translation>写入图层 patrol、patrol_summary 和 patrol_spots。</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/processing/patrol.py" line="70"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/patrol.py" line="71"/>
         <source>The loop as a GPX track (WGS84) for a phone; empty: beside the GeoPackage.</source>
         <translation>路线的 GPX 轨迹（WGS84），供手机使用；留空：保存在 GeoPackage 旁边。</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/processing/patrol.py" line="46"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/patrol.py" line="47"/>
         <source>Cell (cell_id)</source>
         <translation>网格（cell_id）</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/processing/patrol.py" line="48"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/patrol.py" line="49"/>
         <source>Start point</source>
         <translation>起点</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/processing/patrol.py" line="51"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/patrol.py" line="52"/>
         <source>Walk every road</source>
         <translation>走遍每条道路</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/processing/patrol.py" line="53"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/patrol.py" line="54"/>
         <source>Maximum length (m)</source>
         <translation>最大长度（米）</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/processing/patrol.py" line="63"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/patrol.py" line="64"/>
         <source>Walking speed (km/h)</source>
         <translation>步行速度（公里/小时）</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/processing/patrol.py" line="70"/>
-        <location filename="../../lever_grid/qgis_plugin/processing/patrol.py" line="75"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/patrol.py" line="71"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/patrol.py" line="76"/>
         <source>GPX track</source>
         <translation>GPX 轨迹</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/processing/patrol.py" line="110"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/patrol.py" line="116"/>
         <source>No GPX: the layers have no CRS.</source>
         <translation>未生成 GPX：图层没有坐标参考系。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/patrol.py" line="84"/>
+        <source>The patrol loop needs the Python package networkx (2.6 or later): python -m pip install networkx</source>
+        <translation>巡逻路线需要 Python 包 networkx（2.6 或更高版本）：python -m pip install networkx</translation>
     </message>
     <message>
         <location filename="../../lever_grid/qgis_plugin/processing/sitecameras.py" line="27"/>

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from qgis.core import (
     QgsProcessing,
+    QgsProcessingException,
     QgsProcessingOutputFile,
     QgsProcessingOutputVectorLayer,
     QgsProcessingParameterBoolean,
@@ -77,7 +78,12 @@ class PatrolAlgorithm(LeverGridAlgorithm):
     def processAlgorithm(self, parameters, context, feedback):
         from pathlib import Path
 
-        from ...core.action.patrol import gpx_text, patrol_route
+        try:
+            from ...core.action.patrol import gpx_text, patrol_route
+        except ImportError:  # networkx is needed by this algorithm only
+            raise QgsProcessingException(self.tr(
+                "The patrol loop needs the Python package networkx (2.6 or later): "
+                "python -m pip install networkx")) from None
         from ...core.fs import atomic_path
 
         progress = self.progress(feedback)
