@@ -73,10 +73,8 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
 #: Optional fields whose absence is worth one line (what is assumed instead).
 OPTIONAL: dict[str, dict[str, str]] = {
     "cells": {
-        "name": "cells are unnamed",
         "police_office": "office_stats stays empty (name the column with --office-column)",
         "officer": "no officer is listed (name the column with --officer-column)",
-        "locked": "no cell is locked",
     },
     "cameras": {
         "status": "every camera counts as online",
