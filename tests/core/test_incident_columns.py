@@ -83,8 +83,8 @@ def test_without_the_options_the_sheet_is_refused(sheet, capsys, tmp_path):
     code, err = cli(capsys, "incidents", "--cells", f"{SAMPLE}|layername=cells",
                     "--incidents", path, "--date-column", "died", "--out", tmp_path / "x.gpkg")
     assert code == 2
-    assert err == [f"lever-grid: error: file {path}, layer deaths, field died: --date-column 'died': no "
-                   "such column; the columns are: 案件号, death_date, type, lon, lat"]
+    assert err == [f"lever-grid: error: file {path}, layer deaths, field died: --date-column "
+                   "'died': no such column; the columns are: 案件号, death_date, type, lon, lat"]
     assert not (tmp_path / "x.gpkg").exists()
 
 
