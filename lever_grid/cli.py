@@ -342,15 +342,12 @@ def _read_outputs(path: str) -> dict:
 
 
 def _cmd_export(args, progress) -> int:
-    from .core.briefing.geojson import export_briefing
+    from .core.briefing.geojson import check_export, export_briefing
     from .core.errors import InputError
 
     if not 1 <= args.decimals <= 10:
         raise InputError(f"--decimals must be 1 to 10, not {args.decimals}")
-    if args.incidents == "points" and args.min_count > 0:
-        raise InputError("--incidents points cannot be combined with --min-count: every "
-                         "point is one incident, so no count can be masked; use "
-                         "--incidents aggregate with --min-count")
+    check_export(args.incidents, args.min_count)
     layers = _read_outputs(args.gpkg)
     source, period = None, None
     if args.incidents == "points":

@@ -87,7 +87,7 @@ class ExportBriefingAlgorithm(LeverGridAlgorithm):
             self.addOutput(QgsProcessingOutputFile(key, label))
 
     def processAlgorithm(self, parameters, context, feedback):
-        from ...core.briefing.geojson import export_briefing
+        from ...core.briefing.geojson import check_export, export_briefing
         from ...core.inputs.incidents import normalize_incidents, read_incidents
 
         progress = self.progress(feedback)
@@ -96,6 +96,10 @@ class ExportBriefingAlgorithm(LeverGridAlgorithm):
         min_count = self.parameterAsInt(parameters, "MIN_COUNT", context)
         title = self.parameterAsString(parameters, "TITLE", context).strip() or None
         out = Path(self.parameterAsString(parameters, "OUTPUT", context))
+        try:
+            check_export(mode, min_count)
+        except InputError as err:
+            raise_processing(err)
         out.mkdir(parents=True, exist_ok=True)
         try:
             layers = read_analysis(path)
