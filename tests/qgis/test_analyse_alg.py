@@ -50,6 +50,9 @@ def test_analyse_matches_native_chain(levergrid, village, tmp_path):
     assert res["CELL_STATS"] == f"{out}|layername=cell_stats"
     stats = gpd.read_file(out, layer="cell_stats").set_index("cell_id")
     native = native_blind_by_cell(f"{village}|layername=cells", f"{village}|layername=cameras")
+    # both 100 m cells are partly blind (circles of at most 40 m): QGIS must give both
+    assert sorted(int(c) for c in native) == [1, 2]
+    assert len(stats) == 2
     for cell_id, area in native.items():
         assert stats.loc[int(cell_id), "blind_m2"] == pytest.approx(area, rel=1e-6)
     assert stats.loc[2, "cameras"] == 1  # camera c stands outside every cell
