@@ -135,15 +135,13 @@ def _secondary(layers: Mapping[str, pd.DataFrame], frames: dict[str, pd.DataFram
 
 def _office_of(layers: Mapping[str, pd.DataFrame], stats: pd.DataFrame) -> np.ndarray | None:
     """The police office of each row of ``stats`` (from the cells layer), or None."""
-    if "police_office" in stats.columns:
-        source = stats
-    else:
-        source = layers.get("cells")
-        if source is None or "police_office" not in source.columns or \
-                "cell_id" not in source.columns:
-            return None
-    lookup = pd.Series(source["police_office"].fillna("").astype(str).str.strip().to_numpy(),
-                       index=source["cell_id"].to_numpy())
+    source: pd.DataFrame | None = stats if "police_office" in stats.columns else \
+        layers.get("cells")
+    if source is None or "police_office" not in source.columns or \
+            "cell_id" not in source.columns:
+        return None
+    names = [str(v).strip() if not pd.isna(v) else "" for v in source["police_office"]]
+    lookup = pd.Series(names, index=source["cell_id"].to_numpy(), dtype=object)
     lookup = lookup[~lookup.index.duplicated()]
     office = pd.Series(stats["cell_id"].to_numpy()).map(lookup)
     if office.isna().any():

@@ -108,15 +108,15 @@ def rename_fields(
     where = {"file": frame.attrs.get("file"), "layer": frame.attrs.get("layer", role)}
     mapping: dict[object, str] = {}
     taken: set[object] = set()
-    explicit = {f: c for f, c in (columns or {}).items() if c not in (None, "")}
-    for field, col in explicit.items():
-        if col not in frame.columns:
+    explicit: dict[str, str] = {f: c for f, c in (columns or {}).items() if c}
+    for field, given in explicit.items():
+        if given not in frame.columns:
             shown = ", ".join(map(str, names))
-            raise InputError(f"no column {col!r} (given for {field}); the columns are: {shown}",
-                             field=str(col), **where)
-        taken.add(col)
+            raise InputError(f"no column {given!r} (given for {field}); the columns are: "
+                             f"{shown}", field=given, **where)
+        taken.add(given)
     for field in table:
-        col = explicit.get(field)
+        col: object = explicit.get(field)
         if col is None:
             col = match_column([c for c in names if c not in taken
                                 and c not in mapping], table[field])
@@ -127,13 +127,13 @@ def rename_fields(
             mapping[col] = field
     if not mapping:
         return frame
-    clash = {field: f"{field}_source" for field in mapping.values()
-             if field in frame.columns and field not in mapping}
+    clash: dict[object, str] = {field: f"{field}_source" for field in mapping.values()
+                                if field in frame.columns and field not in mapping}
     out = frame.rename(columns={**clash, **mapping})
     out.attrs.update(frame.attrs)
     source = where["file"] or role
-    for col, field in mapping.items():
-        progress.info(f"{source}: column '{col}' used as {field}")
+    for renamed, field in mapping.items():
+        progress.info(f"{source}: column '{renamed}' used as {field}")
     return out
 
 

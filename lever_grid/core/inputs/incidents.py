@@ -253,6 +253,7 @@ def _left_out(progress: Progress, path: str, what: str, rows: pd.Index, total: i
 def _rename(gdf: gpd.GeoDataFrame, aliases: tuple[str, ...], target: str, path: str,
             progress: Progress, explicit: str | None = None) -> str | None:
     names = [c for c in gdf.columns if c != gdf.geometry.name]
+    col: str | None
     if explicit:
         if explicit not in names:
             option = {"occurred_at": "--date-column", "incident_id": "--id-column",

@@ -180,7 +180,7 @@ def change_text(current: object, previous: object, change: object = None, *,
     if prev == 0:
         return NEW if cur > 0 else ""
     try:
-        value = float(change) if change is not None else float(change_pct(cur, prev))
+        value = float(change) if change is not None else float(change_pct(cur, prev))  # type: ignore[arg-type]
     except (TypeError, ValueError):
         value = float(change_pct(cur, prev))
     if not np.isfinite(value):
