@@ -171,3 +171,24 @@ def test_points_with_min_count_are_refused(tmp_path, capsys):
                    "--min-count: every point is one incident, so no count can be masked; "
                    "use --incidents aggregate with --min-count"]
     assert not out.exists()
+
+
+def test_the_summary_and_the_map_say_new(tmp_path):
+    from lever_grid.core.briefing.mapping import map_layers
+    from lever_grid.core.briefing.summary import summary_table, write_summary
+    from tests.core.test_masking_attack import cell, hand_layers
+
+    layers = hand_layers([cell(1, "A", 6, 0), cell(2, "A", 8, 10), cell(3, "B", 0, 0)], [])
+    table = summary_table(layers)
+    md = write_summary(table, tmp_path, offices=layers["office_stats"])[1].read_text("utf-8")
+    cell_part, office_part = md.split("## 派出所 Police offices")
+    rows = {r.split(" | ")[1]: r for r in cell_part.splitlines() if r.startswith("| ")
+            and r.split(" | ")[1] in ("1", "2", "3")}
+    assert rows["1"].endswith("| 0 | 6 | new |  |")
+    assert rows["2"].endswith("| 10 | 8 | -20.00 |  |")
+    assert rows["3"].endswith("| 0 | 0 |  |  |")
+    assert "| A | 2 | 10 | 14 | +40.00 |" in office_part
+    assert "| B | 1 | 0 | 0 |  |" in office_part
+    assert "nan" not in md
+    labels = map_layers(layers)["cells"].set_index("cell_id")["label"].to_dict()
+    assert labels == {1: "1\nnew", 2: "2\n-20.0%", 3: "3\n—"}
