@@ -3,6 +3,7 @@ cell ids that only look numeric, and GeoPackages written without a CRS."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import sqlite3
 import warnings
@@ -255,3 +256,23 @@ def test_undefined_srs_copy_of_the_sample_cells_validates(tmp_path, capsys):
     code, err = cli(capsys, "validate", "--cells", local, "--assume-crs", "local",
                     "--out", tmp_path / "p.gpkg")
     assert code == 0, err
+
+
+def test_text_ids_survive_analysis_and_export(two_cells, tmp_path, capsys):
+    cells = tmp_path / "cells.gpkg"
+    two_cells.assign(cell_id=["01", "1"]).to_file(cells, layer="cells")
+    cams = tmp_path / "cams.gpkg"
+    gpd.GeoDataFrame({"camera_id": ["c"], "kind": ["public1"], "range_m": [30.0]},
+                     geometry=[shapely.Point(470050, 2530050)], crs=4547).to_file(
+        cams, layer="cameras")
+    out = tmp_path / "a.gpkg"
+    assert cli(capsys, "analyse", "--cells", cells, "--cameras", cams, "--out", out)[0] == 0
+    stats = gpd.read_file(out, layer="cell_stats")
+    assert stats["cell_id"].tolist() == ["01", "1"]
+    assert stats["cameras"].tolist() == [1, 0]  # the camera stands in the west cell, "01"
+    geo = tmp_path / "geo"
+    assert cli(capsys, "export", out, "--geojson", geo)[0] == 0
+    features = json.loads((geo / "cell_stats.geojson").read_text("utf-8"))["features"]
+    assert [f["id"] for f in features] == ["01", "1"]
+    rows = (geo / "summary.csv").read_text("utf-8-sig").splitlines()[1:]
+    assert sorted(r.split(",")[1] for r in rows) == ["01", "1"]

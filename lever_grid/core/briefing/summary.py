@@ -116,8 +116,11 @@ def office_table(offices: pd.DataFrame | None) -> pd.DataFrame | None:
 def _integers(frame: pd.DataFrame) -> pd.DataFrame:
     frame = frame.copy()
     for col in _INTEGERS:
-        if col in frame.columns:
-            frame[col] = pd.to_numeric(frame[col], errors="coerce").round().astype("Int64")
+        if col not in frame.columns:
+            continue
+        if col == "cell_id" and not pd.api.types.is_numeric_dtype(frame[col].dtype):
+            continue  # text ids ("01", "A3") stay as they are
+        frame[col] = pd.to_numeric(frame[col], errors="coerce").round().astype("Int64")
     return frame
 
 
