@@ -67,6 +67,7 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--units", choices=("m", "mm", "cm", "ft"),
                    help="units of a local site plan (--assume-crs local); default m, or a "
                    "DXF plan's $INSUNITS")
+    _cell_options(a)
     a.add_argument("--out", required=True, help="output GeoPackage")
 
     c = sub.add_parser("cells", help="build N balanced, compact, contiguous grid cells from roads")
@@ -82,6 +83,8 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--assume-crs", help="CRS for inputs without one: EPSG:NNNN or 'local'")
     c.add_argument("--units", choices=("m", "mm", "cm", "ft"),
                    help="units of a local site plan (--assume-crs local); default m")
+    _cell_options(c, "of the --locked cells")
+    _column_options(c)
     c.add_argument("--out", required=True, help="output GeoPackage (layer cells)")
 
     v = sub.add_parser("validate", help="check hand-drawn cells: overlaps, gaps, slivers, "
@@ -92,6 +95,7 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("--assume-crs", help="CRS for inputs without one: EPSG:NNNN or 'local'")
     v.add_argument("--units", choices=("m", "mm", "cm", "ft"),
                    help="units of a local site plan (--assume-crs local); default m")
+    _cell_options(v)
     v.add_argument("--out", required=True, help="output GeoPackage (layer problems)")
 
     i = sub.add_parser("incidents", help="incidents per cell and police office, two periods")
@@ -101,6 +105,7 @@ def _parser() -> argparse.ArgumentParser:
     i.add_argument("--assume-crs", help="CRS for inputs without one: EPSG:NNNN or 'local'")
     i.add_argument("--units", choices=("m", "mm", "cm", "ft"),
                    help="units of a local site plan (--assume-crs local); default m")
+    _cell_options(i)
     i.add_argument("--out", required=True, help="output GeoPackage (cell_incidents, "
                    "office_stats)")
 
@@ -124,6 +129,7 @@ def _parser() -> argparse.ArgumentParser:
                    "web maps: convert to WGS84")
     e.add_argument("--x", dest="x_column", help="x/longitude column of a CSV/XLSX sheet")
     e.add_argument("--y", dest="y_column", help="y/latitude column of a CSV/XLSX sheet")
+    _column_options(e)
 
     m = sub.add_parser("map", help="briefing map (PNG and/or PDF) from an analysis GeoPackage")
     m.add_argument("gpkg", help="analysis GeoPackage (from 'analyse')")
@@ -247,6 +253,43 @@ def _incident_options(p: argparse.ArgumentParser) -> None:
                    "web maps: convert to WGS84")
     p.add_argument("--x", dest="x_column", help="x/longitude column of a CSV/XLSX sheet")
     p.add_argument("--y", dest="y_column", help="y/latitude column of a CSV/XLSX sheet")
+    _column_options(p)
+
+
+def _column_options(p: argparse.ArgumentParser) -> None:
+    """Incident sheets as they come: their date/id/category columns and time zone."""
+    p.add_argument("--date-column", metavar="COL", help="incident date column when not "
+                   "found by name (e.g. death_date, 报警时间)")
+    p.add_argument("--id-column", metavar="COL", help="incident id column")
+    p.add_argument("--category-column", metavar="COL", help="incident category column")
+    p.add_argument("--utc-offset", metavar="+HH:MM", help="local time that times with a "
+                   "zone (Z, +00:00) are converted to (default +08:00, China Standard Time)")
+
+
+def _cell_options(p: argparse.ArgumentParser, what: str = "of the cells") -> None:
+    """Cells as they come: the columns holding cell_id, police_office and officer."""
+    p.add_argument("--cell-id-column", metavar="COL", help=f"cell id column {what} when "
+                   "not found by name (cell_id, 网格编号, 网格号)")
+    p.add_argument("--office-column", metavar="COL", help=f"police office column {what} "
+                   "(default: police_office, police_off, 警务室, 派出所)")
+    p.add_argument("--officer-column", metavar="COL", help=f"officer column {what} "
+                   "(default: officer, 社区民警, 民警)")
+
+
+def _cell_columns(args) -> dict:
+    return {"cell_id": getattr(args, "cell_id_column", None),
+            "police_office": getattr(args, "office_column", None),
+            "officer": getattr(args, "officer_column", None)}
+
+
+def _cells(path: str | None, args, progress, role: str = "cells"):
+    """The cells layer with the columns named by --cell-id/office/officer-column renamed."""
+    from .core.inputs.fields import rename_fields
+    from .core.inputs.layers import POLYGONS
+
+    cells = _read(path, role, args, POLYGONS)
+    return None if cells is None else rename_fields(cells, "cells", _cell_columns(args),
+                                                    progress)
 
 
 def _read(path: str | None, role: str, args, geometry=None):
@@ -274,7 +317,7 @@ def _cmd_analyse(args, progress) -> int:
     from .core.inputs.layers import LINES, POINTS, POLYGONS
     from .core.pipeline import analyse
 
-    cells = _read(args.cells, "cells", args, POLYGONS)
+    cells = _cells(args.cells, args, progress)
     cameras = _read(args.cameras, "cameras", args, POINTS)
     buildings = _read(args.buildings, "buildings", args, POLYGONS)
     roads = _read(args.roads, "roads", args, LINES)
@@ -300,7 +343,7 @@ def _cmd_cells(args, progress) -> int:
         _read(args.roads, "roads", args, LINES), args.count,
         boundary=_read(args.boundary, "boundary", args, POLYGONS),
         balance=args.balance, incidents=_incidents(args, progress),
-        locked=_read(args.locked, "cells", args, POLYGONS), snap=args.snap, progress=progress,
+        locked=_cells(args.locked, args, progress), snap=args.snap, progress=progress,
     )
     write_layers(args.out, {"cells": cells})
     for line in report.get("summary", []):
@@ -315,7 +358,7 @@ def _cmd_validate(args, progress) -> int:
     from .core.inputs.layers import LINES, POLYGONS
 
     problems, summary = validate_cells(
-        _read(args.cells, "cells", args, POLYGONS),
+        _cells(args.cells, args, progress),
         roads=_read(args.roads, "roads", args, LINES),
         boundary=_read(args.boundary, "boundary", args, POLYGONS), progress=progress,
     )
@@ -328,18 +371,20 @@ def _cmd_validate(args, progress) -> int:
 
 def _cmd_incidents(args, progress) -> int:
     from .core.fs import write_layers
-    from .core.inputs.layers import POLYGONS
     from .core.pipeline import incident_layers
 
-    cells = _read(args.cells, "cells", args, POLYGONS)
+    cells = _cells(args.cells, args, progress)
     period, compare = _periods(args)
     layers = incident_layers(cells, _incidents(args, progress), period=period,
                              compare=compare, progress=progress)
     write_layers(args.out, layers)
     offices = layers["office_stats"]
+    from .core.stats.periods import change_text
+
     for row in offices.itertuples():
+        change = change_text(row.incidents_current, row.incidents_previous, row.change_pct)
         progress.info(f"{row.police_office}: {row.incidents_previous} -> "
-                      f"{row.incidents_current} ({row.change_pct:+.2f} %)")
+                      f"{row.incidents_current} ({change or 'none in either period'})")
     progress.info(f"wrote {args.out}")
     return EXIT_OK
 
@@ -352,7 +397,12 @@ def _incidents(args, progress):
     return _with_units(read_incidents(
         args.incidents, assume_crs=args.assume_crs, crs=getattr(args, "crs", None),
         coords=getattr(args, "coords", None), x=getattr(args, "x_column", None),
-        y=getattr(args, "y_column", None), progress=progress), args)
+        y=getattr(args, "y_column", None), **_sheet_columns(args), progress=progress), args)
+
+
+def _sheet_columns(args) -> dict:
+    return {"date_column": args.date_column, "id_column": args.id_column,
+            "category_column": args.category_column, "utc_offset": args.utc_offset}
 
 
 def _periods(args):
@@ -385,11 +435,12 @@ def _read_outputs(path: str) -> dict:
 
 
 def _cmd_export(args, progress) -> int:
-    from .core.briefing.geojson import export_briefing
+    from .core.briefing.geojson import check_export, export_briefing
     from .core.errors import InputError
 
     if not 1 <= args.decimals <= 10:
         raise InputError(f"--decimals must be 1 to 10, not {args.decimals}")
+    check_export(args.incidents, args.min_count)
     layers = _read_outputs(args.gpkg)
     source, period = None, None
     if args.incidents == "points":
@@ -404,7 +455,7 @@ def _cmd_export(args, progress) -> int:
                              "GeoPackage has no incidents layer)", file=args.gpkg)
         source = read_incidents(spec, assume_crs=args.assume_crs, crs=args.crs,
                                 coords=args.coords, x=args.x_column, y=args.y_column,
-                                progress=progress)
+                                **_sheet_columns(args), progress=progress)
         period = parse_period(args.period, option="--period") if args.period else None
     for path in export_briefing(layers, args.geojson, incidents=args.incidents,
                                 incident_source=source, period=period,

@@ -40,7 +40,8 @@ OUTPUT_OPTIONS = ("--out", "--geojson", "--png")
 INPUT_OPTIONS = ("cells", "cameras", "buildings", "roads", "incidents", "boundary", "locked")
 #: CLI options with a Processing parameter: (key, type).
 OPTION_PARAMS = {"--period": ("PERIOD", str), "--compare": ("COMPARE", str),
-                 "--min-blind-area": ("MIN_BLIND_AREA", float), "--count": ("COUNT", int)}
+                 "--min-blind-area": ("MIN_BLIND_AREA", float), "--count": ("COUNT", int),
+                 "--utc-offset": ("UTC_OFFSET", str)}
 #: Commands writing one GeoPackage given with --out.
 WRITES_OUT = ("analyse", "incidents", "cells", "validate")
 
@@ -421,6 +422,24 @@ CASES: tuple[Case, ...] = (
          {"gpkg": "truncated.gpkg"}, "error",
          (*_where("truncated.gpkg"), "not a readable GeoPackage"),
          options=("--geojson", "{out}"), out="geojson"),
+    Case("office_column_missing", "--office-column names a column the cells lack", "validate",
+         {"cells": G_CELLS}, "error",
+         (*_where(GOOD, "cells", None, "nope"), "no column 'nope' (given for police_office)"),
+         options=("--office-column", "nope"), qgis=False,
+         qgis_why_not="OFFICE_COLUMN offers only the layer's own fields"),
+    Case("date_column_missing", "--date-column names a column the incidents lack",
+         "incidents", {"cells": G_CELLS, "incidents": G_INCIDENTS}, "error",
+         (*_where(GOOD, "incidents", None, "died"), "--date-column 'died': no such column"),
+         options=("--date-column", "died"), qgis=False,
+         qgis_why_not="DATE_COLUMN offers only the layer's own fields"),
+    Case("utc_offset_unparsable", "--utc-offset +25:00", "incidents",
+         {"cells": G_CELLS, "incidents": G_INCIDENTS}, "error",
+         ("--utc-offset '+25:00' is not a UTC offset",), options=("--utc-offset", "+25:00")),
+    Case("export_points_with_min_count", "export --incidents points --min-count 3", "export",
+         {"gpkg": GOOD}, "error", ("--incidents points cannot be combined with --min-count",),
+         options=("--geojson", "{out}", "--incidents", "points", "--min-count", "3"),
+         out="geojson", qgis=False,
+         qgis_why_not="tests/qgis/test_exportbriefing_alg.py checks the same refusal"),
     Case("map_not_geodata", "a briefing map from a PNG renamed .gpkg", "map",
          {"gpkg": "not_geodata.gpkg"}, "error",
          (*_where("not_geodata.gpkg"), "not a readable GeoPackage"),

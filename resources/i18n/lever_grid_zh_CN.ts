@@ -337,7 +337,7 @@
     </message>
     <message>
         <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="271"/>
-        <location filename="../../lever_grid/qgis_plugin/processing/exportbriefing.py" line="80"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/exportbriefing.py" line="83"/>
         <source>Output folder</source>
         <translation>输出文件夹</translation>
     </message>
@@ -911,6 +911,8 @@
     </message>
     <message>
         <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="73"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="63"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="65"/>
         <location filename="../../lever_grid/qgis_plugin/processing/cameraviews.py" line="42"/>
         <source>The GeoPackage that receives every output layer.</source>
         <translation>接收全部输出图层的 GeoPackage。</translation>
@@ -951,19 +953,93 @@
     <message>
         <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="73"/>
         <location filename="../../lever_grid/qgis_plugin/processing/buildcells.py" line="79"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="65"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/buildcells.py" line="80"/>
         <location filename="../../lever_grid/qgis_plugin/processing/cameraviews.py" line="42"/>
         <source>Output GeoPackage</source>
         <translation>输出 GeoPackage</translation>
     </message>
     <message>
         <location filename="../../lever_grid/qgis_plugin/processing/base.py" line="81"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/base.py" line="83"/>
         <source>Leave empty for all kinds; e.g. only public1 and public2 for public cameras.</source>
         <translation>留空表示全部类型；例如只选 public1 和 public2 表示只算公安视频。</translation>
     </message>
     <message>
         <location filename="../../lever_grid/qgis_plugin/processing/base.py" line="82"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/base.py" line="100"/>
+        <source>The column holding cell_id when it is not found by name (cell_id, 网格编号, 网格号).</source>
+        <translation>未能按名称找到 cell_id 时，存放网格编号的字段（cell_id、网格编号、网格号）。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/base.py" line="105"/>
+        <source>The column holding the police office when it is not found by name (police_office, police_off, 警务室, 派出所).</source>
+        <translation>未能按名称找到警务室时，存放警务室的字段（police_office、police_off、警务室、派出所）。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/base.py" line="111"/>
+        <source>The column holding the community officer when it is not found by name (officer, 社区民警, 民警).</source>
+        <translation>未能按名称找到社区民警时，存放社区民警的字段（officer、社区民警、民警）。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/base.py" line="140"/>
+        <source>The column holding the incident date or time when it is not found by name (occurred_at, 发案时间, 报警时间, date ...), e.g. death_date.</source>
+        <translation>未能按名称找到警情时间时，存放发生日期或时间的字段（occurred_at、发案时间、报警时间、date 等），例如 death_date。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/base.py" line="146"/>
+        <source>The column holding the incident id (default: incident_id, 警情编号, 案件编号 ...).</source>
+        <translation>存放警情编号的字段（默认：incident_id、警情编号、案件编号等）。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/base.py" line="151"/>
+        <source>The column holding the incident category (default: category, 类别, 案件类别 ...).</source>
+        <translation>存放警情类别的字段（默认：category、类别、案件类别等）。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/base.py" line="156"/>
+        <source>Times that carry a zone (Z, +00:00) are converted to this local time; times without a zone are taken as local already. Default +08:00, China Standard Time.</source>
+        <translation>带时区的时间（Z、+00:00）换算为此本地时间；不带时区的时间视为本地时间。默认 +08:00（北京时间）。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/base.py" line="84"/>
         <source>Camera kinds that count</source>
         <translation>参与统计的摄像头类型</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/base.py" line="101"/>
+        <source>Cell id column</source>
+        <translation>网格编号字段</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/base.py" line="106"/>
+        <source>Police office column</source>
+        <translation>警务室字段</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/base.py" line="112"/>
+        <source>Officer column</source>
+        <translation>社区民警字段</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/base.py" line="141"/>
+        <source>Incident date column</source>
+        <translation>警情时间字段</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/base.py" line="147"/>
+        <source>Incident id column</source>
+        <translation>警情编号字段</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/base.py" line="152"/>
+        <source>Incident category column</source>
+        <translation>警情类别字段</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/base.py" line="157"/>
+        <source>Local time (UTC offset)</source>
+        <translation>本地时间（UTC 偏移）</translation>
     </message>
     <message>
         <location filename="../../lever_grid/qgis_plugin/processing/buildcells.py" line="30"/>
@@ -1011,7 +1087,7 @@
         <translation>相距在此距离两倍以内的路端会被连接；不超过此距离的缺口和出头会被闭合或裁剪；比此距离更窄的地块并入相邻地块。</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/processing/buildcells.py" line="78"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/buildcells.py" line="79"/>
         <source>Receives the layer cells.</source>
         <translation>接收图层 cells。</translation>
     </message>
@@ -1042,7 +1118,7 @@
         <translation>锁定网格</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/processing/buildcells.py" line="81"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/buildcells.py" line="82"/>
         <source>Cells</source>
         <translation>网格</translation>
     </message>
@@ -1082,17 +1158,17 @@
         <translation>仅在选择“points”时使用。默认：分析 GeoPackage 中的警情图层（如有）。</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/processing/exportbriefing.py" line="72"/>
-        <source>Incident counts below this number are left empty (null) with incidents_masked true, in the GeoJSON, the summary and the map labels. 0 masks nothing.</source>
-        <translation>低于此数的警情计数在 GeoJSON、汇总表和地图标注中留空（null），并将 incidents_masked 设为 true。0 表示不屏蔽。</translation>
+        <location filename="../../lever_grid/qgis_plugin/processing/exportbriefing.py" line="73"/>
+        <source>Incident counts below this number are left empty (null) with incidents_masked true, in the GeoJSON, the summary and the map labels, together with the figures they could be worked out from (an office total, a cell&apos;s incidents in blind spots). 0 masks nothing; &apos;points&apos; cannot be combined with masking.</source>
+        <translation>低于此数的警情计数在 GeoJSON、汇总表和地图标注中留空（null），incidents_masked 为 true；能据以推算出这些计数的数字（警务室合计、网格盲区警情数）也一并遮蔽。0 表示不遮蔽；“points”不能与遮蔽同时使用。</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/processing/exportbriefing.py" line="79"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/exportbriefing.py" line="82"/>
         <source>Title of the map page (default: a bilingual coverage title).</source>
         <translation>地图页标题（默认：中英双语的覆盖分析标题）。</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/processing/exportbriefing.py" line="80"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/exportbriefing.py" line="83"/>
         <source>Receives briefing_map.png, briefing_map.pdf, &lt;layer&gt;.geojson, incidents.geojson, briefing.geojson, summary.csv, summary.md and summary.html.</source>
         <translation>接收 briefing_map.png、briefing_map.pdf、&lt;layer&gt;.geojson、incidents.geojson、briefing.geojson、summary.csv、summary.md 和 summary.html。</translation>
     </message>
@@ -1102,7 +1178,7 @@
         <translation>警情点（用于“points”）</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/processing/exportbriefing.py" line="77"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/exportbriefing.py" line="80"/>
         <source>Title</source>
         <translation>标题</translation>
     </message>
@@ -1117,32 +1193,32 @@
         <translation>警情导出方式</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/processing/exportbriefing.py" line="72"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/exportbriefing.py" line="73"/>
         <source>Mask counts below</source>
         <translation>屏蔽低于此数的计数</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/processing/exportbriefing.py" line="83"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/exportbriefing.py" line="86"/>
         <source>Map (PNG)</source>
         <translation>地图（PNG）</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/processing/exportbriefing.py" line="83"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/exportbriefing.py" line="86"/>
         <source>Map (PDF)</source>
         <translation>地图（PDF）</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/processing/exportbriefing.py" line="84"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/exportbriefing.py" line="87"/>
         <source>Combined GeoJSON</source>
         <translation>合并的 GeoJSON</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/processing/exportbriefing.py" line="85"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/exportbriefing.py" line="88"/>
         <source>Summary (HTML)</source>
         <translation>汇总表（HTML）</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/processing/exportbriefing.py" line="86"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/exportbriefing.py" line="89"/>
         <source>Summary (CSV)</source>
         <translation>汇总表（CSV）</translation>
     </message>
@@ -1267,7 +1343,7 @@
         <translation>警情点，需有 occurred_at（日期或日期时间）、incident_id 和 category。</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/processing/incidentstats.py" line="44"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/incidentstats.py" line="46"/>
         <source>Receives the layers cell_incidents and office_stats.</source>
         <translation>接收图层 cell_incidents 和 office_stats。</translation>
     </message>
@@ -1523,17 +1599,17 @@
         <translation>网格应覆盖的区域。默认：网格的外轮廓，因此只有网格之间的空洞算作缺口。</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/processing/validatecells.py" line="44"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/validatecells.py" line="45"/>
         <source>Receives the layer problems (empty when the cells are clean).</source>
         <translation>接收图层 problems（网格无问题时为空）。</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/processing/validatecells.py" line="47"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/validatecells.py" line="48"/>
         <source>Problems</source>
         <translation>问题</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/processing/validatecells.py" line="48"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/validatecells.py" line="49"/>
         <source>Number of problems</source>
         <translation>问题数</translation>
     </message>

@@ -16,6 +16,7 @@ import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from lever_grid.core.grid.partition import build_cells
 from lever_grid.core.pipeline import analyse
 from tests.conftest import METRIC
 from tests.core.conftest import PROPERTY_SETTINGS
@@ -198,14 +199,6 @@ def test_shuffling_rows_changes_no_result(village, rnd):
 # ---------------------------------------------------------------------------- cells
 
 
-def _build_cells():
-    try:
-        from lever_grid.core.grid.partition import build_cells
-    except ImportError:  # pragma: no cover - cells.py is being written by another engineer
-        return None
-    return build_cells
-
-
 @st.composite
 def road_grids(draw):
     """Roads along the lines of a jittered grid (each line one road), and N."""
@@ -220,13 +213,11 @@ def road_grids(draw):
     return roads, count, balance
 
 
-@pytest.mark.skipif(_build_cells() is None,
-                    reason="lever_grid.core.cells.build_cells is not importable yet")
 @settings(**PROPERTY_SETTINGS)
 @given(road_grids())
 def test_built_cells_partition_the_faces(case):
     roads, count, balance = case
-    cells, _ = _build_cells()(roads, count, balance=balance)
+    cells, _ = build_cells(roads, count, balance=balance)
     faces = shapely.get_parts(shapely.polygonize(shapely.get_parts(
         shapely.union_all(roads.geometry.to_numpy()))))
     assert len(cells) == count

@@ -212,7 +212,6 @@ def test_progress_logs_every_step():
         assert word in text
 
 
-@pytest.mark.skipif(not SAMPLE.exists(), reason="sample village not generated")
 def test_sample_broken_roads_give_the_same_faces():
     import geopandas as gpd
 

@@ -35,15 +35,35 @@ def test_sample_ranking():
     assert table["incidents_current"].sum() == 125 and table["incidents_previous"].sum() == 307
 
 
-def test_masked_rows_reveal_nothing():
-    table = summary_table(mask_counts(sample_layers(), 5))
+def test_masked_rows_reveal_nothing(tmp_path):
+    masked_layers = mask_counts(sample_layers(), 5)
+    table = summary_table(masked_layers)
     masked = table[table["incidents_in_blind"].isna()]
-    assert set(masked["cell_id"]) == {2, 5, 9, 12, 14}
+    # below 5 in blind spots: cells 2, 5, 9, 12, 14; cells 3 and 4 each have a blind spot
+    # with 0 incidents (masked), so their incidents_in_blind would give it away
+    assert set(masked["cell_id"]) == {2, 3, 4, 5, 9, 12, 14}
     # masked cells come after every cell with a known count, ordered by blind area only
     assert masked["rank"].min() > table.loc[table["incidents_in_blind"].notna(), "rank"].max()
     assert masked["blind_m2"].is_monotonic_decreasing
     assert table.set_index("cell_id").loc[2, ["incidents_current", "change_pct"]].isna().all()
-    assert table["incidents_masked"].sum() == 5
+    assert table["incidents_masked"].sum() == 7
+    # the office table: cell 2 (4 current incidents) is 大岭山派出所's, so that office's
+    # current total (45) and change are masked; the other offices' figures are published
+    offices = masked_layers["office_stats"].set_index("police_office")
+    assert offices["incidents_masked"].to_dict() == {"大岭山派出所": True, "杨屋南警务室": False,
+                                                     "杨屋警务室": False}
+    assert offices.loc["大岭山派出所", ["incidents_current", "change_pct"]].isna().all()
+    assert offices.loc["大岭山派出所", "incidents_previous"] == 93
+    assert offices.loc["杨屋南警务室", ["incidents_current", "incidents_previous"]].tolist() == \
+        [43, 80]
+    md = write_summary(table, tmp_path, offices=masked_layers["office_stats"],
+                       min_count=5)[1].read_text(encoding="utf-8")
+    office_rows = {r.split(" | ")[0][2:]: r.split(" | ")
+                   for r in md.split("## 派出所 Police offices")[1].splitlines()
+                   if r.startswith("| ") and "派出所 police office" not in r}
+    assert office_rows["大岭山派出所"][1:5] == ["5", "93", "", ""]
+    assert office_rows["杨屋警务室"][1:5] == ["5", "134", "37", "-72.39"]
+    assert "Incident totals left out" in md and "125" not in md
 
 
 def test_files(tmp_path):

@@ -15,7 +15,6 @@ from lever_grid.core.grid.validate import PROBLEMS, validate_cells
 from tests.conftest import METRIC, ROOT, SAMPLE
 
 X0, Y0 = 470000.0, 2530000.0
-needs_sample = pytest.mark.skipif(not SAMPLE.exists(), reason="sample village not generated")
 
 
 def grid3() -> gpd.GeoDataFrame:
@@ -162,7 +161,6 @@ def test_output_keeps_the_cells_crs():
     assert {"overlap", "gap"} <= set(problems.problem)
 
 
-@needs_sample
 def test_sample_hand_drawn_cells_are_clean():
     cells = sample("cells")
     for roads in ("roads", "roads_broken"):
@@ -171,7 +169,6 @@ def test_sample_hand_drawn_cells_are_clean():
         assert summary == ["no problems"], problems.detail.tolist()
 
 
-@needs_sample
 def test_sample_broken_copies():
     cells = sample("cells")
     area = cells.area.to_numpy()
@@ -194,7 +191,6 @@ def test_sample_broken_copies():
     assert problems.area_m2.iloc[0] == pytest.approx(area[4], abs=0.01)
 
 
-@needs_sample
 def test_cli_validate(tmp_path):
     out = tmp_path / "problems.gpkg"
     res = subprocess.run([sys.executable, "-m", "lever_grid", "validate", "--cells",

@@ -50,6 +50,9 @@ def test_analyse_matches_native_chain(levergrid, village, tmp_path):
     assert res["CELL_STATS"] == f"{out}|layername=cell_stats"
     stats = gpd.read_file(out, layer="cell_stats").set_index("cell_id")
     native = native_blind_by_cell(f"{village}|layername=cells", f"{village}|layername=cameras")
+    # both 100 m cells are partly blind (circles of at most 40 m): QGIS must give both
+    assert sorted(int(c) for c in native) == [1, 2]
+    assert len(stats) == 2
     for cell_id, area in native.items():
         assert stats.loc[int(cell_id), "blind_m2"] == pytest.approx(area, rel=1e-6)
     assert stats.loc[2, "cameras"] == 1  # camera c stands outside every cell
@@ -114,3 +117,26 @@ def test_memory_layers_work(levergrid, tmp_path):
     stats = pyogrio.read_dataframe(out, layer="cell_stats")
     assert list(stats.cell_id) == [7]
     assert stats.covered_m2[0] == pytest.approx(0.5 * 64 * 100 * 0.0980171403295606, rel=1e-9)
+
+
+def test_shapefile_cells_keep_their_police_office(levergrid, tmp_path):
+    """A Shapefile truncates police_office to police_off: QGIS hands us that name and the
+    office figures still come out (the sample's 3 offices, 125 current incidents)."""
+    import warnings
+
+    from tests.conftest import SAMPLE
+
+    shp = tmp_path / "cells.shp"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        gpd.read_file(SAMPLE, layer="cells").to_file(shp, encoding="UTF-8")
+    assert "police_off" in pyogrio.read_info(shp)["fields"]
+    out = tmp_path / "out.gpkg"
+    run_alg("levergrid:analyse", {
+        "CELLS": str(shp), "CAMERAS": f"{SAMPLE}|layername=cameras",
+        "INCIDENTS": f"{SAMPLE}|layername=incidents", "PERIOD": "2025-01-01/2025-05-31",
+        "COMPARE": "2024-01-01/2024-05-31", "OUTPUT": str(out)})
+    offices = pyogrio.read_dataframe(out, layer="office_stats")
+    assert sorted(offices["police_office"]) == sorted(
+        gpd.read_file(SAMPLE, layer="cells")["police_office"].unique())
+    assert offices["incidents_current"].sum() == 125

@@ -52,6 +52,7 @@ def test_sample_views_equal_qgis_buffer_and_wedges(levergrid, tmp_path):
     source, _ = sample_cameras(tmp_path / "filled.gpkg")
     native = {f["camera_id"]: shapely.from_wkb(bytes(f.geometry().asWkb()))
               for f in native_views(source).getFeatures()}
+    assert len(views) == len(native) == len(online) > 0
     for row in views.itertuples():
         assert shapely.hausdorff_distance(row.geometry, native[row.camera_id]) < 1e-6
         assert row.area_m2 == pytest.approx(native[row.camera_id].area, rel=1e-9)

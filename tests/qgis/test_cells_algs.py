@@ -13,8 +13,7 @@ import shapely
 from tests.conftest import ROOT, SAMPLE
 from tests.qgis.conftest import run_alg
 
-pytestmark = [pytest.mark.qgis,
-              pytest.mark.skipif(not SAMPLE.exists(), reason="sample village not generated")]
+pytestmark = pytest.mark.qgis
 
 
 @pytest.fixture(scope="module")

@@ -145,7 +145,7 @@ def test_geojson_reads_back_in_qgis_and_geopandas(briefing, analysis):
     assert len(load_strict(out / "briefing.geojson")["features"]) == total
 
 
-def test_points_with_min_count_keep_private_columns_in(levergrid, analysis, tmp_path):
+def test_points_keep_private_columns_in(levergrid, analysis, tmp_path):
     inc = gpd.read_file(SAMPLE, layer="incidents")
     inc[SECRET_COLUMN] = SECRET
     source = tmp_path / "incidents.gpkg"
@@ -153,18 +153,36 @@ def test_points_with_min_count_keep_private_columns_in(levergrid, analysis, tmp_
     out = tmp_path / "out"
     run_alg("levergrid:exportbriefing", {
         "INPUT": str(analysis), "INCIDENTS": 1, "SOURCE_INCIDENTS": str(source),
-        "MIN_COUNT": 5, "TITLE": "杨屋村 简报", "OUTPUT": str(out)})
+        "TITLE": "杨屋村 简报", "OUTPUT": str(out)})
     points = load_strict(out / "incidents.geojson")
     check_rfc7946(points)
     assert len(points["features"]) == len(inc)
     assert all(set(f["properties"]) == {"incident_id", "date", "category"}
                for f in points["features"])
-    stats = load_strict(out / "cell_stats.geojson")["features"]
-    assert sum(f["properties"]["incidents_masked"] for f in stats) == 5
     needles = _private_needles()  # victim names and phones, SECRET and its column name
     files = sorted(out.iterdir())
     assert {p.suffix for p in files} >= {".geojson", ".csv", ".md", ".html", ".png", ".pdf"}
     assert find_secrets(files, needles) == []
+
+
+def test_points_with_min_count_are_refused(levergrid, analysis, tmp_path):
+    from qgis.core import QgsProcessingException
+
+    out = tmp_path / "out"
+    with pytest.raises(QgsProcessingException, match="cannot be combined with --min-count"):
+        run_alg("levergrid:exportbriefing", {"INPUT": str(analysis), "INCIDENTS": 1,
+                                             "MIN_COUNT": 5, "OUTPUT": str(out)})
+    assert not out.exists()
+
+
+def test_min_count_masks_with_secondary_suppression(levergrid, analysis, tmp_path):
+    out = tmp_path / "out"
+    run_alg("levergrid:exportbriefing", {"INPUT": str(analysis), "MIN_COUNT": 5,
+                                         "OUTPUT": str(out)})
+    stats = load_strict(out / "cell_stats.geojson")["features"]
+    # cells 2, 5, 9, 12, 14 (below 5 in blind spots) and 3, 4 (a masked empty blind spot)
+    assert sorted(f["properties"]["cell_id"] for f in stats
+                  if f["properties"]["incidents_masked"]) == [2, 3, 4, 5, 9, 12, 14]
 
 
 def test_points_without_a_source_fail(levergrid, analysis, tmp_path):

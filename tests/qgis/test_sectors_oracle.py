@@ -79,9 +79,10 @@ def test_hand_wedges_are_our_sectors_vertex_for_vertex(levergrid, tmp_path):
     for row in cams.itertuples():
         q, m = qgis[row.camera_id], mine[row.camera_id]
         x, y = row.geometry.x, row.geometry.y
-        n = int(sector_segments([x], [y], [row.range_m], [row.heading_deg], [row.fov_deg])[0])
+        n = shapely.get_num_coordinates(q) - 3  # QGIS's own count: apex, n + 1, closing
         counts.append(n)
-        assert shapely.get_num_coordinates(q) == n + 3, row.camera_id  # apex, n+1, close
+        assert int(sector_segments([x], [y], [row.range_m], [row.heading_deg],
+                                   [row.fov_deg])[0]) == n, row.camera_id
         assert shapely.get_num_coordinates(m) == n + 3, row.camera_id
         # same vertices up to rounding (QGIS walks the arc from a recomputed centre)
         assert shapely.hausdorff_distance(q, m) < 1e-6, row.camera_id
@@ -91,6 +92,20 @@ def test_hand_wedges_are_our_sectors_vertex_for_vertex(levergrid, tmp_path):
     assert any(c == e + 1 for c, e in zip(counts, exact, strict=True))
     assert any(c == e for c, e, (_, f) in zip(counts, exact, HAND, strict=True)
                if f % 5.625 == 0)
+
+
+def test_the_core_tests_sector_gets_17_steps_in_qgis(levergrid, tmp_path):
+    """tests/core/test_coverage.py's camera (20 m, heading 45°, 90°, at X0, Y0): QGIS's
+    wedge segmentized by 5.625° has 17 steps there, not 16; so does ours."""
+    cams = gpd.GeoDataFrame({"camera_id": ["q"], "kind": ["public1"], "range_m": [20.0],
+                             "heading_deg": [45.0], "fov_deg": [90.0]},
+                            geometry=[shapely.Point(X0, Y0)], crs=METRIC)
+    path = tmp_path / "q.gpkg"
+    cams.to_file(path, layer="cameras")
+    q = wedge_geometries(f"{path}|layername=cameras")["q"]
+    assert shapely.get_num_coordinates(q) == 17 + 3
+    assert shapely.get_num_coordinates(ours(cams)["q"]) == 17 + 3
+    assert ours(cams)["q"].area == pytest.approx(q.area, rel=1e-9)
 
 
 def test_qgis_default_segmentation_is_one_degree(levergrid, tmp_path):

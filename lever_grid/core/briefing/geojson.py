@@ -53,7 +53,7 @@ from .privacy import (
 __all__ = [
     "COORD_DECIMALS", "PROPERTY_DECIMALS", "GEOJSON_FIELDS", "ID_FIELD", "EXPORT_LAYERS",
     "INCIDENT_MODES", "INTEGER_FIELDS", "write_geojson", "round_geometries", "geometry_json",
-    "to_feature_collection", "export_geojson_dir", "export_briefing",
+    "to_feature_collection", "export_geojson_dir", "check_export", "export_briefing",
 ]
 
 
@@ -381,6 +381,17 @@ def export_geojson_dir(
     return _write_all(found, Path(out_dir))
 
 
+def check_export(incidents: str, min_count: int) -> None:
+    """Refuse a combination that would defeat masking: points with ``min_count`` > 0."""
+    if incidents not in INCIDENT_MODES:
+        raise InputError(f"--incidents must be one of {', '.join(INCIDENT_MODES)}, "
+                         f"not {incidents!r}", field="incidents")
+    if incidents == "points" and min_count > 0:
+        raise InputError("--incidents points cannot be combined with --min-count: every "
+                         "point is one incident, so no count can be masked; use "
+                         "--incidents aggregate with --min-count")
+
+
 def export_briefing(
     layers: Mapping[str, pd.DataFrame],
     out_dir: str | os.PathLike,
@@ -412,7 +423,9 @@ def export_briefing(
     period
         Points mode: only incidents of this ``[start, end)`` window.
     min_count
-        Counts below it are masked everywhere (GeoJSON and summary); 0 masks nothing.
+        Counts below it are masked everywhere (GeoJSON and summary), with secondary
+        suppression so that no masked count can be recovered by subtraction (see
+        :func:`~.privacy.mask_counts`); 0 masks nothing. Refused with ``"points"``.
     decimals
         Decimal places of longitude/latitude (default :data:`COORD_DECIMALS`).
     summary
@@ -424,9 +437,7 @@ def export_briefing(
         The files written.
     """
     progress = progress or Progress()
-    if incidents not in INCIDENT_MODES:
-        raise InputError(f"--incidents must be one of {', '.join(INCIDENT_MODES)}, "
-                         f"not {incidents!r}", field="incidents")
+    check_export(incidents, min_count)
     if incidents == "points" and incident_source is None:
         raise InputError("--incidents points needs the incident points (--source-incidents)",
                          field="incidents")

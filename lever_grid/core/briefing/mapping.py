@@ -1,4 +1,4 @@
-"""The briefing map (PNG/PDF) drawn with matplotlib.
+r"""The briefing map (PNG/PDF) drawn with matplotlib.
 
 An A4 landscape page: title and date, the map (cells coloured by incident change and
 labelled ``cell_id`` / ``±x.x%``, camera views translucent in the colour of their kind,
@@ -16,6 +16,8 @@ Examples
 --------
 >>> cell_label(3, -61.111), cell_label(4, 31.25), cell_label(5, float("nan"))
 ('3\n-61.1%', '4\n+31.3%', '5\n—')
+>>> cell_label(6, float("nan"), previous=0, current=4)
+'6\nnew'
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from ..crs import MetricFrame, defined_crs, to_metric
 from ..fs import atomic_path
 from ..inputs.cameras import KIND_ALIASES, KINDS
 from ..progress import Progress
+from ..stats.periods import NEW, change_text
 from .privacy import mask_counts
 
 __all__ = [
@@ -119,13 +122,17 @@ def _round1(value: float) -> float:
     return math.copysign(math.floor(abs(value) * 10.0 + 0.5 + 1e-9) / 10.0, value)
 
 
-def cell_label(cell_id: object, change: object) -> str:
-    """The map label of a cell: its id, then the change ``±x.x%`` (``—`` when unknown)."""
+def cell_label(cell_id: object, change: object, previous: object = None,
+               current: object = None) -> str:
+    """The map label of a cell: its id, then the change ``±x.x%`` (``—`` when unknown,
+    ``new`` for a rise from a zero baseline when both counts are known)."""
     try:
         v = float(change)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         v = math.nan
     if not math.isfinite(v):
+        if change_text(current, previous) == NEW:
+            return f"{cell_id}\n{NEW}"
         return f"{cell_id}\n—"
     v = _round1(v)
     return f"{cell_id}\n{'+' if v > 0 else ''}{v:.1f}%"
@@ -165,8 +172,12 @@ def map_layers(
                                 how="left")
     if "change_pct" not in cells.columns:
         cells["change_pct"] = np.nan
-    cells["label"] = [cell_label(i, c) for i, c in zip(cells["cell_id"], cells["change_pct"],
-                                                       strict=True)]
+    for col in ("incidents_previous", "incidents_current"):
+        if col not in cells.columns:
+            cells[col] = np.nan
+    cells["label"] = [cell_label(i, c, p, n) for i, c, p, n in zip(
+        cells["cell_id"], cells["change_pct"], cells["incidents_previous"],
+        cells["incidents_current"], strict=True)]
     out: dict[str, gpd.GeoDataFrame] = {"cells": cells}
     cameras = cameras if cameras is not None else layers.get("cameras")
     roads = roads if roads is not None else layers.get("roads")

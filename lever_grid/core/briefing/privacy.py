@@ -37,12 +37,25 @@ COUNT_FIELDS = {"cell_stats": ("incidents_current", "incidents_previous",
 def mask_counts(
     layers: Mapping[str, pd.DataFrame], min_count: int = 0
 ) -> dict[str, pd.DataFrame]:
-    """Copies of the layers with incident counts below ``min_count`` set to null.
+    """Copies of the layers with incident counts below ``min_count`` set to null, plus
+    enough other counts that no masked one can be recovered by subtraction.
 
-    Masked: the fields of :data:`COUNT_FIELDS`; ``change_pct`` too where the current or
-    previous count is masked (with one count and the change the other follows). Every
-    layer with counts gets a boolean :data:`MASK_FIELD` column (false everywhere when
-    ``min_count`` is 0). Counts of 0 are masked as well when ``min_count`` > 0.
+    Primary: every count of :data:`COUNT_FIELDS` below ``min_count`` (0 included).
+    Secondary, because the published tables add up:
+
+    - a blind spot's ``incidents`` sum to its cell's ``incidents_in_blind``: a cell with a
+      masked blind spot gets ``incidents_in_blind`` masked; and when its unmasked blind
+      spots already account for all of ``incidents_current`` (``incidents_in_blind <=
+      incidents_current`` would pin the masked ones), ``incidents_current`` too;
+    - cells sum to their police office's totals (``office_stats``): an office with a masked
+      cell gets that total masked (every office when the ``cells`` layer that maps cells to
+      offices is missing);
+    - the offices (and cells without office) sum to the village total, which the summary
+      prints only when no cell count is masked.
+
+    ``change_pct`` is masked where the current or previous count is (with one count and
+    the change the other follows). Every layer with counts gets a boolean
+    :data:`MASK_FIELD` column (false everywhere when ``min_count`` is 0).
 
     Examples
     --------
@@ -54,26 +67,86 @@ def mask_counts(
     """
     if min_count < 0:
         raise InputError(f"--min-count must be 0 or more, not {min_count}", field="min_count")
+    frames = {name: layers[name] for name in COUNT_FIELDS if layers.get(name) is not None}
+    masks = {(name, f): _small(frame, f, min_count) for name, frame in frames.items()
+             for f in COUNT_FIELDS[name] if f in frame.columns}
+    if min_count > 0:
+        _secondary(layers, frames, masks)
     out = dict(layers)
-    for name, fields in COUNT_FIELDS.items():
-        frame = layers.get(name)
-        if frame is None:
-            continue
+    for name, frame in frames.items():
         frame = frame.copy()
-        present = [f for f in fields if f in frame.columns]
         flag = np.zeros(len(frame), dtype=bool)
-        for f in present:
-            values = pd.to_numeric(frame[f], errors="coerce")
-            small = (values < min_count).to_numpy() & values.notna().to_numpy()
-            if min_count > 0 and small.any():
-                frame[f] = values.where(~small)
-                flag |= small
-                if f in ("incidents_current", "incidents_previous") and \
-                        "change_pct" in frame.columns:
-                    frame["change_pct"] = frame["change_pct"].where(~small)
+        for f in COUNT_FIELDS[name]:
+            mask = masks.get((name, f))
+            if mask is None:
+                continue
+            frame[f] = pd.to_numeric(frame[f], errors="coerce").where(~mask) if mask.any() \
+                else frame[f]
+            flag |= mask
+            if f in ("incidents_current", "incidents_previous") and mask.any() and \
+                    "change_pct" in frame.columns:
+                frame["change_pct"] = frame["change_pct"].where(~mask)
         frame[MASK_FIELD] = flag
         out[name] = frame
     return out
+
+
+def _small(frame: pd.DataFrame, field: str, min_count: int) -> np.ndarray:
+    values = pd.to_numeric(frame[field], errors="coerce")
+    if min_count <= 0:
+        return np.zeros(len(frame), dtype=bool)
+    return (values < min_count).to_numpy() & values.notna().to_numpy()
+
+
+def _secondary(layers: Mapping[str, pd.DataFrame], frames: dict[str, pd.DataFrame],
+               masks: dict[tuple[str, str], np.ndarray]) -> None:
+    """Extend the primary ``masks`` in place so that no masked count can be solved for."""
+    stats, spots = frames.get("cell_stats"), frames.get("blind_spots")
+    if stats is not None and "cell_id" in stats.columns:
+        ids = stats["cell_id"].to_numpy()
+        if spots is not None and ("blind_spots", "incidents") in masks and \
+                ("cell_stats", "incidents_in_blind") in masks and "cell_id" in spots.columns:
+            spot_masked = masks[("blind_spots", "incidents")]
+            hit = np.isin(ids, spots["cell_id"].to_numpy()[spot_masked])
+            masks[("cell_stats", "incidents_in_blind")] |= hit
+            # incidents_in_blind <= incidents_current: if the unmasked spots of a cell
+            # already make up its current count, its masked spots must be 0
+            known = pd.to_numeric(spots["incidents"], errors="coerce").where(~spot_masked, 0)
+            known_sum = known.groupby(spots["cell_id"].to_numpy()).sum()
+            if ("cell_stats", "incidents_current") in masks:
+                current = pd.to_numeric(stats["incidents_current"], errors="coerce")
+                pinned = hit & (current.to_numpy() <= pd.Series(ids).map(known_sum)
+                                .fillna(0).to_numpy())
+                masks[("cell_stats", "incidents_current")] |= pinned
+        offices = frames.get("office_stats")
+        if offices is not None and "police_office" in offices.columns:
+            office_of = _office_of(layers, stats)
+            names = offices["police_office"].astype(str).to_numpy()
+            for f in ("incidents_current", "incidents_previous"):
+                cell_mask = masks.get(("cell_stats", f))
+                if cell_mask is None or ("office_stats", f) not in masks or not cell_mask.any():
+                    continue
+                if office_of is None:
+                    masks[("office_stats", f)] |= True
+                    continue
+                masked_offices = set(office_of[cell_mask])
+                masks[("office_stats", f)] |= np.isin(names, list(masked_offices))
+
+
+def _office_of(layers: Mapping[str, pd.DataFrame], stats: pd.DataFrame) -> np.ndarray | None:
+    """The police office of each row of ``stats`` (from the cells layer), or None."""
+    source: pd.DataFrame | None = stats if "police_office" in stats.columns else \
+        layers.get("cells")
+    if source is None or "police_office" not in source.columns or \
+            "cell_id" not in source.columns:
+        return None
+    names = [str(v).strip() if not pd.isna(v) else "" for v in source["police_office"]]
+    lookup = pd.Series(names, index=source["cell_id"].to_numpy(), dtype=object)
+    lookup = lookup[~lookup.index.duplicated()]
+    office = pd.Series(stats["cell_id"].to_numpy()).map(lookup)
+    if office.isna().any():
+        return None
+    return office.to_numpy(dtype=object)
 
 
 def incident_points(

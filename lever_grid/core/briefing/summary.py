@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from ..fs import atomic_path
+from ..stats.periods import change_text
 from .privacy import MASK_FIELD
 
 __all__ = [
@@ -115,8 +116,11 @@ def office_table(offices: pd.DataFrame | None) -> pd.DataFrame | None:
 def _integers(frame: pd.DataFrame) -> pd.DataFrame:
     frame = frame.copy()
     for col in _INTEGERS:
-        if col in frame.columns:
-            frame[col] = pd.to_numeric(frame[col], errors="coerce").round().astype("Int64")
+        if col not in frame.columns:
+            continue
+        if col == "cell_id" and not pd.api.types.is_numeric_dtype(frame[col].dtype):
+            continue  # text ids ("01", "A3") stay as they are
+        frame[col] = pd.to_numeric(frame[col], errors="coerce").round().astype("Int64")
     return frame
 
 
@@ -148,14 +152,24 @@ def _totals(table: pd.DataFrame) -> list[str]:
                      f"({blind / watch:.1%}).")
     cur, prev = table["incidents_current"], table["incidents_previous"]
     if cur.notna().all() and prev.notna().all() and len(table):
-        from ..stats.periods import change_pct
-
-        change = change_pct(int(cur.sum()), int(prev.sum()))
-        text = "" if np.isnan(change) else f" ({change:+.2f} %)"
+        change = change_text(int(cur.sum()), int(prev.sum()))
+        text = f" ({change})" if change else ""
         lines.append(f"Incidents 警情: {int(prev.sum())} → {int(cur.sum())}{text}.")
     elif len(table):
         lines.append("Incident totals left out: some counts are masked.")
     return lines
+
+
+def _row_texts(table: pd.DataFrame, cols: list[str]) -> list[list[str]]:
+    """The cells of each row as text; a rise from a zero baseline reads ``new``."""
+    out = []
+    for row in table.to_dict("records"):
+        texts = [_text(row.get(c), c) for c in cols]
+        if "change_pct" in cols and texts[cols.index("change_pct")] == "":
+            texts[cols.index("change_pct")] = change_text(
+                row.get("incidents_current"), row.get("incidents_previous"), unit="")
+        out.append(texts)
+    return out
 
 
 def to_markdown(table: pd.DataFrame, columns: Mapping[str, tuple[str, str]]) -> str:
@@ -164,9 +178,8 @@ def to_markdown(table: pd.DataFrame, columns: Mapping[str, tuple[str, str]]) -> 
     head = "| " + " | ".join(_heading(c, columns) for c in cols) + " |"
     rule = "|" + "|".join("---:" if c in _INTEGERS or c.endswith(("_m2", "_pct")) else "---"
                           for c in cols) + "|"
-    rows = ["| " + " | ".join(_text(v, c).replace("|", "\\|").replace("\n", " ")
-                              for c, v in zip(cols, row, strict=True)) + " |"
-            for row in table[cols].itertuples(index=False)]
+    rows = ["| " + " | ".join(t.replace("|", "\\|").replace("\n", " ") for t in texts) + " |"
+            for texts in _row_texts(table, cols)]
     return "\n".join([head, rule, *rows])
 
 
@@ -175,9 +188,8 @@ def to_html(table: pd.DataFrame, columns: Mapping[str, tuple[str, str]]) -> str:
     cols = list(columns)
     head = "".join(f"<th>{html.escape(columns[c][0])}<br><small>{html.escape(columns[c][1])}"
                    f"</small></th>" for c in cols)
-    body = "\n".join("<tr>" + "".join(f"<td>{html.escape(_text(v, c))}</td>"
-                                     for c, v in zip(cols, row, strict=True)) + "</tr>"
-                     for row in table[cols].itertuples(index=False))
+    body = "\n".join("<tr>" + "".join(f"<td>{html.escape(t)}</td>" for t in texts) + "</tr>"
+                     for texts in _row_texts(table, cols))
     return f"<table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n{body}\n</tbody>\n</table>"
 
 

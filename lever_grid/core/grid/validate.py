@@ -24,6 +24,8 @@ sliver or invalid cell itself; the cells sharing a duplicate id or lacking one; 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -32,6 +34,7 @@ import shapely
 from ..crs import MetricFrame, check_coordinates, to_metric
 from ..errors import InputError
 from ..geometry import clean_polygons, expand_pairs, polygonal
+from ..inputs.fields import canonical_ids, rename_fields
 from ..progress import Progress
 
 __all__ = [
@@ -86,10 +89,11 @@ def _ids(cells: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
     if "cell_id" not in cells.columns:
         return np.full(len(cells), "", dtype=object), np.ones(len(cells), dtype=bool)
     raw = cells["cell_id"]
-    numeric = pd.to_numeric(raw, errors="coerce")
-    whole = numeric.notna() & (numeric % 1 == 0)
-    text = raw.astype(object).where(~whole, numeric.where(whole).astype("Int64").astype(str))
-    text = text.where(raw.notna(), "").astype(str).str.strip().to_numpy(dtype=object)
+    text = raw.astype(object).where(raw.notna(), "").astype(str).str.strip()
+    present = (text != "").to_numpy()
+    if present.any():  # the ids normalize_cells would give ("01" and "1" stay distinct)
+        text[present] = canonical_ids(raw[present]).astype(str).to_numpy()
+    text = text.to_numpy(dtype=object)
     return text, text == ""
 
 
@@ -118,18 +122,20 @@ def validate_cells(
     roads: gpd.GeoDataFrame | None = None,
     boundary: gpd.GeoDataFrame | None = None,
     progress: Progress | None = None,
+    columns: Mapping[str, str | None] | None = None,
 ) -> tuple[gpd.GeoDataFrame, list[str]]:
     """Find what is wrong with a cells layer.
 
     Parameters
     ----------
-    cells : (Multi)Polygons with a cell_id field.
+    cells : (Multi)Polygons with a cell_id field (or an alias of :mod:`..inputs.fields`).
     roads : road centrelines; enables the crosses_road check.
     boundary : the area the cells should cover; default: the union of the cells with
         its holes filled (so a hole inside the cells is a gap, the outside is not) and,
         when roads are given, the road network's outer edge (the union of the faces the
         roads enclose: a strip at least ``JUNCTION_TOL`` wide between the cells and the
         outermost roads is a gap).
+    columns : field → column overrides (``{"cell_id": "编号"}``), as ``--cell-id-column``.
 
     Returns
     -------
@@ -139,6 +145,7 @@ def validate_cells(
     """
     progress = progress or Progress()
     where = _where(cells, "cells")
+    cells = rename_fields(cells, "cells", columns, progress)
     if cells.crs is None and not cells.attrs.get("local"):
         raise InputError("the layer has no CRS; pass --assume-crs EPSG:NNNN (or 'local' for a "
                          "site plan in metres)", **where)

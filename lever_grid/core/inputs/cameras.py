@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -9,6 +11,7 @@ import shapely
 
 from ..errors import InputError
 from ..progress import Progress
+from .fields import log_missing, rename_fields
 
 __all__ = [
     "KINDS", "KIND_ALIASES", "DEFAULT_RANGE_M", "DEFAULT_SECTOR_FOV", "parse_kinds",
@@ -140,8 +143,17 @@ def _first_bad(cams: gpd.GeoDataFrame, mask, field: str, message: str) -> None:
         raise InputError(message.format(value=value), feature=fid, field=field, **_where(cams))
 
 
-def normalize_cameras(cams: gpd.GeoDataFrame, progress: Progress | None = None) -> gpd.GeoDataFrame:
+def normalize_cameras(
+    cams: gpd.GeoDataFrame,
+    progress: Progress | None = None,
+    *,
+    columns: Mapping[str, str | None] | None = None,
+) -> gpd.GeoDataFrame:
     """Validate a cameras layer and fill defaults.
+
+    Field names go through the alias table of :mod:`.fields` (``heading_de`` from a
+    Shapefile, 摄像头编号, 类型, 状态, 朝向, 视角, 距离 ...) or ``columns``; an absent
+    optional field (status, heading_deg, fov_deg) is reported once.
 
     Returns a GeoDataFrame with columns camera_id (str), kind (canonical), online (bool),
     range_m, heading_deg (NaN = omnidirectional), fov_deg, mount ('' | pole | wall |
@@ -150,6 +162,9 @@ def normalize_cameras(cams: gpd.GeoDataFrame, progress: Progress | None = None) 
     """
     progress = progress or Progress()
     where = _where(cams)
+    cams = rename_fields(cams, "cameras", columns, progress)
+    log_missing(cams, "cameras", progress,
+                skip=("fov_deg",) if "heading_deg" not in cams.columns else ())
     for field in ("camera_id", "kind"):
         if field not in cams.columns:
             raise InputError(

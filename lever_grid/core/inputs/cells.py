@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -10,6 +12,7 @@ import shapely
 from ..errors import InputError
 from ..geometry import clean_polygons
 from ..progress import Progress
+from .fields import canonical_ids, log_missing, rename_fields
 
 __all__ = ["CELL_FIELDS", "normalize_polygons", "normalize_cells"]
 
@@ -47,17 +50,31 @@ def normalize_polygons(
     return out
 
 
-def normalize_cells(cells: gpd.GeoDataFrame, progress: Progress | None = None) -> gpd.GeoDataFrame:
+def normalize_cells(
+    cells: gpd.GeoDataFrame,
+    progress: Progress | None = None,
+    *,
+    columns: Mapping[str, str | None] | None = None,
+) -> gpd.GeoDataFrame:
     """Check a cells layer: cell_id present, non-empty and unique; polygons repaired.
+
+    Field names are taken through the alias table (:mod:`.fields`: Shapefile-truncated
+    and Chinese headers) or ``columns`` (field → column, e.g. from ``--office-column``);
+    each optional field that is absent is reported once. Ids become integers only when
+    every id's text round-trips exactly (``"01"`` and ``"1"`` stay two cells, as text);
+    duplicates are checked on the final ids.
 
     Returns the cells with columns cell_id, name, police_office, officer, locked and
     geometry; optional fields are filled with empty values.
     """
+    progress = progress or Progress()
     where = _where(cells, "cells")
+    cells = rename_fields(cells, "cells", columns, progress)
     if "cell_id" not in cells.columns:
+        shown = ", ".join(map(str, cells.columns.drop(cells.geometry.name, errors="ignore")))
         raise InputError(
-            f"required field is missing (fields: {', '.join(map(str, cells.columns[:-1]))})",
-            field="cell_id", **where,
+            f"required field is missing (nor 网格编号, 网格号; name it with --cell-id-column; "
+            f"fields: {shown})", field="cell_id", **where,
         )
     if len(cells) == 0:
         raise InputError("the cells layer has no features", **where)
@@ -66,17 +83,17 @@ def normalize_cells(cells: gpd.GeoDataFrame, progress: Progress | None = None) -
     if blank.any():
         raise InputError("cell_id is empty", feature=cells.index[blank.to_numpy()][0],
                          field="cell_id", **where)
+    ids = canonical_ids(ids)
     dup = ids.duplicated()
     if dup.any():
         raise InputError(f"duplicate cell_id {ids[dup].iloc[0]!r}",
                          feature=cells.index[dup.to_numpy()][0], field="cell_id", **where)
+    log_missing(cells, "cells", progress)
+    cells = cells.assign(cell_id=ids)
     cells = normalize_polygons(cells, "cells", progress)
     if len(cells) == 0:
         raise InputError("no cell has a geometry", **where)
-    numeric = pd.to_numeric(cells["cell_id"], errors="coerce")
-    cell_id = numeric.astype("int64") if numeric.notna().all() and (numeric % 1 == 0).all() \
-        else cells["cell_id"].astype(str)
-    data = {"cell_id": cell_id.to_numpy()}
+    data = {"cell_id": cells["cell_id"].to_numpy()}
     for field in CELL_FIELDS:
         if field in cells.columns:
             col = cells[field]

@@ -31,33 +31,60 @@ import pandas as pd
 from ..errors import InputError
 from ..progress import Progress
 from .chinacoords import convert_frame
+from .fields import ALIASES
 from .layers import LayerSpec, read_layer
 from .sheets import is_table, match_column, read_points, rows_phrase
 
 __all__ = [
-    "ID_ALIASES", "DATE_ALIASES", "CATEGORY_ALIASES", "LOCAL_UTC_OFFSET", "parse_dates",
+    "ID_ALIASES", "DATE_ALIASES", "CATEGORY_ALIASES", "LOCAL_UTC_OFFSET", "parse_utc_offset",
+    "parse_dates",
     "read_incidents", "normalize_incidents",
 ]
 
 
 #: Header names mapped to ``incident_id`` / ``occurred_at`` / ``category`` (first match wins;
-#: ``incident_i`` and ``occurred_a`` are the names a shapefile truncates ours to).
-ID_ALIASES = ("incident_id", "incident_i", "警情编号", "案件编号", "案事件编号", "编号", "id")
+#: ``incident_i`` and ``occurred_a`` are the names a shapefile truncates ours to). The one
+#: table is :data:`lever_grid.core.inputs.fields.ALIASES`.
+ID_ALIASES = ALIASES["incidents"]["incident_id"]
 
 
-DATE_ALIASES = ("occurred_at", "occurred_a", "发案时间", "发生时间", "案发时间", "报警时间",
-                "接警时间", "datetime", "时间", "发案日期", "日期", "date", "time")
+DATE_ALIASES = ALIASES["incidents"]["occurred_at"]
 
 
-CATEGORY_ALIASES = ("category", "类别", "案件类别", "警情类别", "案件类型", "警情类型", "类型",
-                    "分类")
+CATEGORY_ALIASES = ALIASES["incidents"]["category"]
 
 
-#: Offset of the local time that offset-aware times are converted to (China Standard Time).
+#: Default offset of the local time that offset-aware times are converted to (China
+#: Standard Time, UTC+8; ``--utc-offset`` changes it).
 LOCAL_UTC_OFFSET = pd.Timedelta(hours=8)
 
 
-_LOCAL_TZ = _dt.timezone(LOCAL_UTC_OFFSET.to_pytimedelta())
+_OFFSET_RE = re.compile(r"^(?:utc|gmt)?\s*(?P<sign>[+-])?(?P<h>\d{1,2})(?::?(?P<m>\d{2}))?$",
+                        re.I)
+
+
+def parse_utc_offset(text: str | pd.Timedelta | None) -> pd.Timedelta:
+    """``"+08:00"``, ``"+8"``, ``"-05:30"``, ``"UTC+8"``, ``"0"`` as a Timedelta.
+
+    ``None`` or ``""`` gives :data:`LOCAL_UTC_OFFSET`. Raises :class:`InputError` for
+    anything else or an offset beyond ±14:00.
+
+    Examples
+    --------
+    >>> parse_utc_offset("-05:30")
+    Timedelta('-1 days +18:30:00')
+    """
+    if text is None or (isinstance(text, str) and not text.strip()):
+        return LOCAL_UTC_OFFSET
+    if isinstance(text, pd.Timedelta):
+        return text
+    match = _OFFSET_RE.match(str(text).strip().replace("Z", "0").replace("z", "0"))
+    if match:
+        minutes = int(match["h"]) * 60 + int(match["m"] or 0)
+        if minutes <= 14 * 60 and int(match["m"] or 0) < 60:
+            return pd.Timedelta(minutes=-minutes if match["sign"] == "-" else minutes)
+    raise InputError(f"--utc-offset {text!r} is not a UTC offset; use e.g. +08:00, -05:00 "
+                     "or 0 (within ±14:00)", field="utc_offset")
 
 
 _ACCEPTED = ("ISO 8601 such as 2025-05-03 or 2025-05-03T14:05:00, 2025/5/3 14:05, "
@@ -89,9 +116,10 @@ _CJK_SPACE = re.compile(r"\s*([年月日时時点點分秒])\s*")
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 
 
-def _naive_local(values: pd.Series) -> pd.Series:
+def _naive_local(values: pd.Series, offset: pd.Timedelta) -> pd.Series:
     if getattr(values.dt, "tz", None) is not None:
-        values = values.dt.tz_convert(_LOCAL_TZ).dt.tz_localize(None)
+        zone = _dt.timezone(offset.to_pytimedelta())
+        values = values.dt.tz_convert(zone).dt.tz_localize(None)
     return values.astype("datetime64[ns]")
 
 
@@ -103,7 +131,7 @@ def _first(*columns: pd.Series) -> pd.Series:
     return out
 
 
-def _from_strings(text: pd.Series) -> pd.Series:
+def _from_strings(text: pd.Series, offset: pd.Timedelta) -> pd.Series:
     """Strings to timestamps: one exact format in C for the bulk, the regex for the rest."""
     out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
     todo = np.ones(len(text), dtype=bool)
@@ -115,7 +143,7 @@ def _from_strings(text: pd.Series) -> pd.Series:
         out[done] = parsed[done]
         todo = ~done
     if todo.any():
-        out[todo] = _match_strings(text[todo])
+        out[todo] = _match_strings(text[todo], offset)
     return out
 
 
@@ -129,7 +157,7 @@ def _fast_format(sample: str) -> str | None:
     return None
 
 
-def _match_strings(text: pd.Series) -> pd.Series:
+def _match_strings(text: pd.Series, offset: pd.Timedelta) -> pd.Series:
     text = text.str.normalize("NFKC").str.strip().str.replace(_CJK_SPACE, r"\1", regex=True)
     parts = text.str.extract(_DATE_RE)
     month = _first(parts["m"], parts["m2"], parts["m3"])
@@ -152,7 +180,7 @@ def _match_strings(text: pd.Series) -> pd.Series:
         digits = tz.str.replace(r"[^0-9]", "", regex=True)
         minutes = pd.to_numeric(digits.str[:2]).fillna(0) * 60 + pd.to_numeric(
             digits.str[2:4].replace("", "0")).fillna(0)
-        shift = pd.to_timedelta(sign * minutes, unit="min") - LOCAL_UTC_OFFSET
+        shift = pd.to_timedelta(sign * minutes, unit="min") - offset
         stamp = stamp.where(tz.isna(), stamp - shift)
     return stamp.where(ok).astype("datetime64[ns]")
 
@@ -167,19 +195,21 @@ def _from_numbers(values: pd.Series) -> pd.Series:
     return ymd.where(compact, excel.where(serial)).astype("datetime64[ns]")
 
 
-def _from_objects(values: pd.Series) -> pd.Series:
+def _from_objects(values: pd.Series, offset: pd.Timedelta) -> pd.Series:
     try:
-        return _naive_local(pd.to_datetime(values, errors="coerce"))
+        return _naive_local(pd.to_datetime(values, errors="coerce"), offset)
     except (TypeError, ValueError):  # mixed naive and offset-aware values
-        return _naive_local(pd.to_datetime(values, errors="coerce", utc=True))
+        return _naive_local(pd.to_datetime(values, errors="coerce", utc=True), offset)
 
 
-def parse_dates(values: pd.Series) -> pd.Series:
+def parse_dates(values: pd.Series, utc_offset: pd.Timedelta = LOCAL_UTC_OFFSET) -> pd.Series:
     """Parse incident times to naive local ``datetime64[ns]``; NaT where unusable.
 
     Accepted: datetime values (Excel dates, OGR Date/DateTime fields), ISO 8601 dates and
-    datetimes (with ``T`` or a space; a ``Z`` or ``+08:00`` offset is converted to local
-    time), ``2025/5/3``, ``2025/5/3 14:05``, ``2025.5.3``, ``2025年5月3日``,
+    datetimes (with ``T`` or a space; a ``Z`` or ``+08:00`` offset is converted to the
+    local time at ``utc_offset``, China Standard Time UTC+8 by default; times without an
+    offset are taken as local time already), ``2025/5/3``, ``2025/5/3 14:05``,
+    ``2025.5.3``, ``2025年5月3日``,
     ``2025年5月3日 14时05分``, compact ``20250503``; numbers as ``20250503`` or Excel serial
     days (20000..80000). Day-first or month-first forms such as ``03/05/2025`` are
     ambiguous and give NaT.
@@ -190,14 +220,14 @@ def parse_dates(values: pd.Series) -> pd.Series:
     [Timestamp('2025-05-03 14:05:00'), NaT]
     """
     if pd.api.types.is_datetime64_any_dtype(values.dtype):
-        return _naive_local(values)
+        return _naive_local(values, utc_offset)
     if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(
             values.dtype):
         return _from_numbers(values)
     values = values.astype(object)
     kind = pd.api.types.infer_dtype(values, skipna=True)
     if kind in ("string", "empty"):
-        return _from_strings(values.astype(str).where(values.notna(), ""))
+        return _from_strings(values.astype(str).where(values.notna(), ""), utc_offset)
     notna = values.notna().to_numpy()
     types = values.map(type)
     is_str = types.eq(str).to_numpy()
@@ -205,11 +235,11 @@ def parse_dates(values: pd.Series) -> pd.Series:
     is_obj = notna & ~is_str & ~is_num & ~types.eq(_dt.time).to_numpy()
     out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
     if is_str.any():
-        out[is_str] = _from_strings(values[is_str].astype(str))
+        out[is_str] = _from_strings(values[is_str].astype(str), utc_offset)
     if is_num.any():
         out[is_num] = _from_numbers(values[is_num])
     if is_obj.any():
-        out[is_obj] = _from_objects(values[is_obj])
+        out[is_obj] = _from_objects(values[is_obj], utc_offset)
     return out
 
 
@@ -221,8 +251,19 @@ def _left_out(progress: Progress, path: str, what: str, rows: pd.Index, total: i
 
 
 def _rename(gdf: gpd.GeoDataFrame, aliases: tuple[str, ...], target: str, path: str,
-            progress: Progress) -> str | None:
-    col = match_column([c for c in gdf.columns if c != gdf.geometry.name], aliases)
+            progress: Progress, explicit: str | None = None) -> str | None:
+    names = [c for c in gdf.columns if c != gdf.geometry.name]
+    col: str | None
+    if explicit:
+        if explicit not in names:
+            option = {"occurred_at": "--date-column", "incident_id": "--id-column",
+                      "category": "--category-column"}[target]
+            raise InputError(f"{option} {explicit!r}: no such column; the columns are: "
+                             f"{', '.join(map(str, names))}", file=path,
+                             layer=gdf.attrs.get("layer"), field=explicit)
+        col = explicit
+    else:
+        col = match_column(names, aliases)
     if col is not None and col != target:
         if target in gdf.columns:
             gdf.rename(columns={target: f"{target}_source"}, inplace=True)
@@ -248,6 +289,10 @@ def read_incidents(
     coords: str | None = None,
     x: str | None = None,
     y: str | None = None,
+    date_column: str | None = None,
+    id_column: str | None = None,
+    category_column: str | None = None,
+    utc_offset: str | pd.Timedelta | None = None,
     progress: Progress | None = None,
 ) -> gpd.GeoDataFrame:
     """Read incident points from an OGR file or a CSV/XLSX sheet.
@@ -266,6 +311,12 @@ def read_incidents(
         converted to WGS84.
     x, y
         Coordinate column names of a CSV/XLSX sheet (found by name when omitted).
+    date_column, id_column, category_column
+        The columns holding occurred_at, incident_id and category when their names are
+        not in the alias table (e.g. ``death_date``); found by name when omitted.
+    utc_offset
+        Local time that times with a zone (``Z``, ``+00:00``) are converted to, e.g.
+        ``"+08:00"`` (the default, China Standard Time); see :func:`parse_utc_offset`.
     progress
         Receives the report lines (left-out rows, column mappings, conversions).
 
@@ -297,7 +348,9 @@ def read_incidents(
         gdf = read_layer(spec, "incidents", geometry=("Point",),
                          assume_crs=assume_crs or crs)
         unit = "features"
-    return normalize_incidents(gdf, coords=coords, unit=unit, progress=progress)
+    return normalize_incidents(gdf, coords=coords, unit=unit, date_column=date_column,
+                               id_column=id_column, category_column=category_column,
+                               utc_offset=utc_offset, progress=progress)
 
 
 def normalize_incidents(
@@ -305,12 +358,18 @@ def normalize_incidents(
     *,
     coords: str | None = None,
     unit: str = "features",
+    date_column: str | None = None,
+    id_column: str | None = None,
+    category_column: str | None = None,
+    utc_offset: str | pd.Timedelta | None = None,
     progress: Progress | None = None,
 ) -> gpd.GeoDataFrame:
     """Check and normalise an incidents layer already in memory (e.g. from QGIS).
 
-    Maps header aliases, parses dates, fills incident_id and category, leaves out and
-    reports rows without geometry or usable date; ``unit`` names rows in messages
+    Maps header aliases (or the columns named by ``date_column``, ``id_column``,
+    ``category_column``), parses dates (zoned times to ``utc_offset`` local time), fills
+    incident_id and category, leaves out and reports rows without geometry or usable
+    date; ``unit`` names rows in messages
     ("rows" for sheets, "features" for layers). Returns the same shape as
     :func:`read_incidents`.
     """
@@ -334,13 +393,14 @@ def normalize_incidents(
         gdf = convert_frame(gdf, coords, progress=progress)
 
     gdf = gdf.copy()
-    date_col = _rename(gdf, DATE_ALIASES, "occurred_at", path, progress)
+    offset = parse_utc_offset(utc_offset)
+    date_col = _rename(gdf, DATE_ALIASES, "occurred_at", path, progress, date_column)
     if date_col is None:
         others = ", ".join(str(c) for c in gdf.columns if c != gdf.geometry.name)
         raise InputError(
             "no occurred_at column (nor 发案时间, 发生时间, 时间, date, datetime, time); "
-            f"the columns are: {others}", field="occurred_at", **where)
-    when = parse_dates(gdf["occurred_at"])
+            f"name it with --date-column; the columns are: {others}", field="occurred_at", **where)
+    when = parse_dates(gdf["occurred_at"], offset)
     bad = when.isna().to_numpy()
     if bad.all():
         sample = gdf["occurred_at"].iloc[0]
@@ -355,7 +415,7 @@ def normalize_incidents(
     gdf["occurred_at"] = when
     progress.step(0.7)
 
-    if _rename(gdf, ID_ALIASES, "incident_id", path, progress) is None:
+    if _rename(gdf, ID_ALIASES, "incident_id", path, progress, id_column) is None:
         gdf["incident_id"] = "row-" + gdf.index.astype(str)
         progress.info(f"{path}: no incident_id column; ids generated as row-N "
                       f"(N = {'row number' if unit == 'rows' else 'feature id'})")
@@ -371,7 +431,9 @@ def normalize_incidents(
             progress.info(f"{path}: {int(dup.sum())} incidents share an incident_id with "
                           f"another ({rows_phrase(gdf.index[dup], unit)})")
         gdf["incident_id"] = ids
-    if _rename(gdf, CATEGORY_ALIASES, "category", path, progress) is None:
+    if _rename(gdf, CATEGORY_ALIASES, "category", path, progress, category_column) is None:
+        progress.info(f"{path}: no category column (nor {', '.join(CATEGORY_ALIASES[1:])}; "
+                      "name it with --category-column); incidents have no category")
         gdf["category"] = ""
     else:
         gdf["category"] = _text(gdf["category"])

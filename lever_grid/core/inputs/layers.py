@@ -224,8 +224,10 @@ def check_layer(
 
 
 def _apply_crs(gdf: gpd.GeoDataFrame, assume_crs: str | None, path: str, layer: str) -> None:
-    if gdf.crs is not None:
+    if gdf.crs is not None and defined_crs(gdf.crs) is not None:
         return
+    if gdf.crs is not None:  # GDAL's "Undefined geographic/Cartesian SRS": no CRS at all
+        gdf.set_crs(None, inplace=True, allow_override=True)
     if path.lower().endswith((".geojson", ".json")):
         return  # RFC 7946: WGS84 by definition
     if assume_crs is None:

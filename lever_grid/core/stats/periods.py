@@ -20,7 +20,8 @@ import pandas as pd
 
 from ..errors import InputError
 
-__all__ = ["parse_period", "default_periods", "window", "year_before", "change_pct"]
+__all__ = ["parse_period", "default_periods", "window", "year_before", "change_pct", "NEW",
+           "change_text"]
 
 
 _ISO_POINT = re.compile(
@@ -152,3 +153,36 @@ def change_pct(current, previous) -> np.ndarray | float:
         pct = _round_half_away((cur - prev) / safe * 100.0)
     pct = np.where(zero, np.nan, pct)
     return float(pct) if pct.ndim == 0 else pct
+
+
+#: How a rise from a zero baseline is shown (the percentage is undefined).
+NEW = "new"
+
+
+def change_text(current: object, previous: object, change: object = None, *,
+                decimals: int = 2, unit: str = " %") -> str:
+    """The change as people read it: ``+12.50 %``, ``new`` for a rise from 0, else ``""``.
+
+    ``""`` when a count is unknown (masked) or both are 0. ``change`` defaults to
+    :func:`change_pct` of the counts; never ``nan``.
+
+    Examples
+    --------
+    >>> change_text(5, 0), change_text(3, 4), change_text(0, 0), change_text(None, 3)
+    ('new', '-25.00 %', '', '')
+    """
+    try:
+        cur, prev = float(current), float(previous)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return ""
+    if not (np.isfinite(cur) and np.isfinite(prev)):
+        return ""
+    if prev == 0:
+        return NEW if cur > 0 else ""
+    try:
+        value = float(change) if change is not None else float(change_pct(cur, prev))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        value = float(change_pct(cur, prev))
+    if not np.isfinite(value):
+        value = float(change_pct(cur, prev))
+    return f"{value:+.{decimals}f}{unit}"

@@ -70,6 +70,8 @@ class AnalyseAlgorithm(LeverGridAlgorithm):
         p(QgsProcessingParameterNumber("MIN_BLIND_AREA", self.tr("Smallest blind spot (m²)"),
                                        QgsProcessingParameterNumber.Double, 1.0, minValue=0.0),
           "Blind pieces smaller than this are dropped and reported.")
+        self.add_cell_column_params()
+        self.add_incident_column_params()
         p(QgsProcessingParameterFileDestination("OUTPUT", self.tr("Output GeoPackage"),
                                                 "GeoPackage (*.gpkg)"),
           "The GeoPackage that receives every output layer.")
@@ -89,9 +91,10 @@ class AnalyseAlgorithm(LeverGridAlgorithm):
             if incidents is not None:
                 from ...core.inputs.incidents import normalize_incidents
 
-                incidents = normalize_incidents(incidents, progress=progress)
+                incidents = normalize_incidents(
+                    incidents, **self.incident_columns(parameters, context), progress=progress)
             layers = analyse(
-                self.source_gdf(parameters, "CELLS", context, "cells"),
+                self.cells_gdf(parameters, "CELLS", context, progress),
                 self.source_gdf(parameters, "CAMERAS", context, "cameras"),
                 buildings=self.source_gdf(parameters, "BUILDINGS", context, "buildings"),
                 roads=self.source_gdf(parameters, "ROADS", context, "roads"),

@@ -58,8 +58,10 @@ class LeverGridAlgorithm(QgsProcessingAlgorithm):
         return Progress(lambda f: feedback.setProgress(100.0 * f), feedback.isCanceled,
                         feedback.pushInfo)
 
-    def add_param(self, param, help_text: str) -> None:
-        """Add a parameter with its (translated) help text."""
+    def add_param(self, param, help_text: str, advanced: bool = False) -> None:
+        """Add a parameter with its (translated) help text; ``advanced`` folds it away."""
+        if advanced:
+            param.setFlags(param.flags() | param.FlagAdvanced)
         param.setHelp(self.tr(help_text))
         self.addParameter(param)
 
@@ -90,6 +92,82 @@ class LeverGridAlgorithm(QgsProcessingAlgorithm):
         if parameters.get("KINDS") in (None, "", []):
             return None
         return [KINDS[i] for i in self.parameterAsEnums(parameters, "KINDS", context)]
+
+    def add_cell_column_params(self, parent: str = "CELLS") -> None:
+        """CELL_ID_COLUMN, OFFICE_COLUMN, OFFICER_COLUMN (advanced): columns of ``parent``."""
+        from qgis.core import QgsProcessingParameterField
+
+        self.add_param(QgsProcessingParameterField(
+            "CELL_ID_COLUMN", self.tr("Cell id column"), parentLayerParameterName=parent,
+            optional=True),
+            "The column holding cell_id when it is not found by name (cell_id, 网格编号, 网格号).",
+            advanced=True)
+        self.add_param(QgsProcessingParameterField(
+            "OFFICE_COLUMN", self.tr("Police office column"), parentLayerParameterName=parent,
+            optional=True),
+            "The column holding the police office when it is not found by name "
+            "(police_office, police_off, 警务室, 派出所).",
+            advanced=True)
+        self.add_param(QgsProcessingParameterField(
+            "OFFICER_COLUMN", self.tr("Officer column"), parentLayerParameterName=parent,
+            optional=True),
+            "The column holding the community officer when it is not found by name "
+            "(officer, 社区民警, 民警).",
+            advanced=True)
+
+    def cell_columns(self, parameters, context) -> dict:
+        """Field → column chosen with :meth:`add_cell_column_params` (None when unset)."""
+        def value(key):
+            return self.parameterAsString(parameters, key, context).strip() or None \
+                if parameters.get(key) else None
+
+        return {"cell_id": value("CELL_ID_COLUMN"), "police_office": value("OFFICE_COLUMN"),
+                "officer": value("OFFICER_COLUMN")}
+
+    def cells_gdf(self, parameters, key: str, context, progress, role: str = "cells"):
+        """The cells behind ``key`` with the chosen columns renamed (None when unset)."""
+        from ...core.inputs.fields import rename_fields
+
+        cells = self.source_gdf(parameters, key, context, role)
+        if cells is None:
+            return None
+        return rename_fields(cells, "cells", self.cell_columns(parameters, context), progress)
+
+    def add_incident_column_params(self, parent: str = "INCIDENTS") -> None:
+        """DATE_COLUMN, ID_COLUMN, CATEGORY_COLUMN, UTC_OFFSET (advanced)."""
+        from qgis.core import QgsProcessingParameterField, QgsProcessingParameterString
+
+        self.add_param(QgsProcessingParameterField(
+            "DATE_COLUMN", self.tr("Incident date column"), parentLayerParameterName=parent,
+            optional=True),
+            "The column holding the incident date or time when it is not found by name "
+            "(occurred_at, 发案时间, 报警时间, date ...), e.g. death_date.",
+            advanced=True)
+        self.add_param(QgsProcessingParameterField(
+            "ID_COLUMN", self.tr("Incident id column"), parentLayerParameterName=parent,
+            optional=True),
+            "The column holding the incident id (default: incident_id, 警情编号, 案件编号 ...).",
+            advanced=True)
+        self.add_param(QgsProcessingParameterField(
+            "CATEGORY_COLUMN", self.tr("Incident category column"),
+            parentLayerParameterName=parent, optional=True),
+            "The column holding the incident category (default: category, 类别, 案件类别 ...).",
+            advanced=True)
+        self.add_param(QgsProcessingParameterString(
+            "UTC_OFFSET", self.tr("Local time (UTC offset)"), defaultValue="+08:00",
+            optional=True),
+            "Times that carry a zone (Z, +00:00) are converted to this local time; times "
+            "without a zone are taken as local already. Default +08:00, China Standard Time.",
+            advanced=True)
+
+    def incident_columns(self, parameters, context) -> dict:
+        """Keyword arguments of normalize_incidents from :meth:`add_incident_column_params`."""
+        def value(key):
+            return self.parameterAsString(parameters, key, context).strip() or None \
+                if parameters.get(key) else None
+
+        return {"date_column": value("DATE_COLUMN"), "id_column": value("ID_COLUMN"),
+                "category_column": value("CATEGORY_COLUMN"), "utc_offset": value("UTC_OFFSET")}
 
     def period(self, parameters, key: str, context):
         """A START/END string parameter parsed by the core (``None`` when empty)."""

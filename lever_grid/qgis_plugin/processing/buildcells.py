@@ -75,6 +75,7 @@ class BuildCellsAlgorithm(LeverGridAlgorithm):
         self.add_param(snap, "Road ends within twice this distance of each other are joined; "
                              "gaps and overshoots up to it are closed or trimmed; blocks "
                              "thinner than it are merged into a neighbour.")
+        self.add_cell_column_params("LOCKED")
         self.add_param(QgsProcessingParameterFileDestination(
             "OUTPUT", self.tr("Output GeoPackage"), "GeoPackage (*.gpkg)"),
             "Receives the layer cells.")
@@ -94,7 +95,7 @@ class BuildCellsAlgorithm(LeverGridAlgorithm):
                 boundary=self.source_gdf(parameters, "BOUNDARY", context, "boundary"),
                 balance=BALANCE[self.parameterAsEnum(parameters, "BALANCE", context)],
                 incidents=self.source_gdf(parameters, "INCIDENTS", context, "incidents"),
-                locked=self.source_gdf(parameters, "LOCKED", context, "locked cells"),
+                locked=self.cells_gdf(parameters, "LOCKED", context, progress, "locked cells"),
                 snap=self.parameterAsDouble(parameters, "SNAP", context),
                 progress=progress,
             )

@@ -69,11 +69,14 @@ class ExportBriefingAlgorithm(LeverGridAlgorithm):
         param.setFlags(param.flags() | param.FlagAdvanced)
         p(param, "Only used with 'points'. Default: the incidents layer of the analysis "
           "GeoPackage, if it has one.")
+        self.add_incident_column_params("SOURCE_INCIDENTS")
         p(QgsProcessingParameterNumber("MIN_COUNT", self.tr("Mask counts below"),
                                        QgsProcessingParameterNumber.Integer, defaultValue=0,
                                        minValue=0),
           "Incident counts below this number are left empty (null) with incidents_masked "
-          "true, in the GeoJSON, the summary and the map labels. 0 masks nothing.")
+          "true, in the GeoJSON, the summary and the map labels, together with the figures "
+          "they could be worked out from (an office total, a cell's incidents in blind "
+          "spots). 0 masks nothing; 'points' cannot be combined with masking.")
         param = QgsProcessingParameterString("TITLE", self.tr("Title"), optional=True)
         param.setFlags(param.flags() | param.FlagAdvanced)
         p(param, "Title of the map page (default: a bilingual coverage title).")
@@ -87,7 +90,7 @@ class ExportBriefingAlgorithm(LeverGridAlgorithm):
             self.addOutput(QgsProcessingOutputFile(key, label))
 
     def processAlgorithm(self, parameters, context, feedback):
-        from ...core.briefing.geojson import export_briefing
+        from ...core.briefing.geojson import check_export, export_briefing
         from ...core.inputs.incidents import normalize_incidents, read_incidents
 
         progress = self.progress(feedback)
@@ -96,6 +99,10 @@ class ExportBriefingAlgorithm(LeverGridAlgorithm):
         min_count = self.parameterAsInt(parameters, "MIN_COUNT", context)
         title = self.parameterAsString(parameters, "TITLE", context).strip() or None
         out = Path(self.parameterAsString(parameters, "OUTPUT", context))
+        try:
+            check_export(mode, min_count)
+        except InputError as err:
+            raise_processing(err)
         out.mkdir(parents=True, exist_ok=True)
         try:
             layers = read_analysis(path)
@@ -104,7 +111,7 @@ class ExportBriefingAlgorithm(LeverGridAlgorithm):
                 if parameters.get("SOURCE_INCIDENTS"):
                     source = normalize_incidents(
                         self.source_gdf(parameters, "SOURCE_INCIDENTS", context, "incidents"),
-                        progress=progress)
+                        **self.incident_columns(parameters, context), progress=progress)
                 elif "incidents" in layers:
                     source = read_incidents(f"{path}|layername=incidents", progress=progress)
                 else:

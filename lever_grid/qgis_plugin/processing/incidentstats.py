@@ -41,6 +41,8 @@ class IncidentStatsAlgorithm(LeverGridAlgorithm):
         self.add_param(QgsProcessingParameterString(
             "COMPARE", self.tr("Previous period (START/END)"), optional=True),
             "Default: the current period one year earlier.")
+        self.add_cell_column_params()
+        self.add_incident_column_params()
         self.add_param(QgsProcessingParameterFileDestination(
             "OUTPUT", self.tr("Output GeoPackage"), "GeoPackage (*.gpkg)"),
             "Receives the layers cell_incidents and office_stats.")
@@ -54,10 +56,10 @@ class IncidentStatsAlgorithm(LeverGridAlgorithm):
         progress = self.progress(feedback)
         out = self.parameterAsFileOutput(parameters, "OUTPUT", context)
         try:
-            cells = self.source_gdf(parameters, "CELLS", context, "cells")
+            cells = self.cells_gdf(parameters, "CELLS", context, progress)
             incidents = normalize_incidents(
                 self.source_gdf(parameters, "INCIDENTS", context, "incidents"),
-                progress=progress)
+                **self.incident_columns(parameters, context), progress=progress)
             layers = incident_layers(cells, incidents,
                                      period=self.period(parameters, "PERIOD", context),
                                      compare=self.period(parameters, "COMPARE", context),

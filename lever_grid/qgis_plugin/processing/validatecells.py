@@ -41,6 +41,7 @@ class ValidateCellsAlgorithm(LeverGridAlgorithm):
             "BOUNDARY", self.tr("Village boundary"), [poly], optional=True),
             "The area the cells should cover. Default: the cells' outer outline, so only "
             "holes between cells count as gaps.")
+        self.add_cell_column_params()
         self.add_param(QgsProcessingParameterFileDestination(
             "OUTPUT", self.tr("Output GeoPackage"), "GeoPackage (*.gpkg)"),
             "Receives the layer problems (empty when the cells are clean).")
@@ -57,7 +58,7 @@ class ValidateCellsAlgorithm(LeverGridAlgorithm):
                 self.source_gdf(parameters, "CELLS", context, "cells"),
                 roads=self.source_gdf(parameters, "ROADS", context, "roads"),
                 boundary=self.source_gdf(parameters, "BOUNDARY", context, "boundary"),
-                progress=progress,
+                progress=progress, columns=self.cell_columns(parameters, context),
             )
         except InputError as err:
             raise_processing(err)
