@@ -20,7 +20,10 @@ from tests.qgis.test_gui_dock import run_step
 pytestmark = [pytest.mark.qgis,
               pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")]
 
-LIVE_LIMIT_S = 0.5
+#: A ceiling, not the measurement: the 0.5 s target of a live update is measured on a quiet
+#: machine (docs/qgis.md, 137-180 ms); a loaded 2-core CI runner must not make this flaky,
+#: yet a live update that recomputed the whole village (several seconds) still fails.
+LIVE_LIMIT_S = 1.5
 
 
 # ----------------------------------------------------------------------------- helpers
