@@ -14,8 +14,8 @@ import shapely
 from shapely import LineString
 
 from lever_grid.core.errors import InputError
-from lever_grid.core.grid.partition import build_cells, partition_faces, polsby_popper
 from lever_grid.core.grid.outline import derive_outline
+from lever_grid.core.grid.partition import build_cells, partition_faces, polsby_popper
 from lever_grid.core.grid.roadnet import build_faces, repair_roads
 from tests.conftest import METRIC, ROOT, SAMPLE
 from tests.core.test_roadnet import X0, Y0, grid_roads

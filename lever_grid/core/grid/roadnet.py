@@ -565,7 +565,8 @@ def _tessellate(faces: np.ndarray, edges: np.ndarray, roads: np.ndarray, boundar
     ``split_above``) enclosures with more road than that. A piece of the outline area
     with no road of its own then joins the face across the road it is behind, so the
     blocks reach the outline; so does a piece round less than ``DEAD_END_M`` of dead-end
-    road (a lane leaving the village goes with the block it starts from). Returns (faces, edges, tessellated, outline pieces merged).
+    road (a short lane leaving the village goes with the block it starts from).
+    Returns (faces, edges, tessellated, outline pieces merged).
     """
     from .tessellation import road_midlines
 
