@@ -72,7 +72,8 @@ def _parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser("cells", help="build N balanced, compact, contiguous grid cells from roads")
     c.add_argument("--roads", required=True, help="road centrelines")
-    c.add_argument("--boundary", help="village outline (default: the road network's outer edge)")
+    c.add_argument("--boundary", help="village outline, tiled exactly by the cells (default: "
+                   "derived from the roads, see --margin)")
     c.add_argument("--count", required=True, type=int, metavar="N", help="number of cells")
     c.add_argument("--balance", choices=("road_length", "incidents", "area"),
                    default="road_length", help="what each cell should have about equally")
@@ -80,6 +81,12 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--locked", help="cells to keep as they are; the rest is partitioned")
     c.add_argument("--snap", type=float, default=3.0, metavar="M",
                    help="snap road ends and close gaps within M metres (default 3)")
+    c.add_argument("--margin", type=float, default=20.0, metavar="M",
+                   help="without --boundary: the derived outline runs this far outside the "
+                   "outer roads (default 20)")
+    c.add_argument("--no-node-field", metavar="NAME", help="road field giving grade levels "
+                   "(roads on different levels cross without a junction); default: OSM "
+                   "bridge/tunnel/layer when present")
     c.add_argument("--assume-crs", help="CRS for inputs without one: EPSG:NNNN or 'local'")
     c.add_argument("--units", choices=("m", "mm", "cm", "ft"),
                    help="units of a local site plan (--assume-crs local); default m")
@@ -343,7 +350,8 @@ def _cmd_cells(args, progress) -> int:
         _read(args.roads, "roads", args, LINES), args.count,
         boundary=_read(args.boundary, "boundary", args, POLYGONS),
         balance=args.balance, incidents=_incidents(args, progress),
-        locked=_cells(args.locked, args, progress), snap=args.snap, progress=progress,
+        locked=_cells(args.locked, args, progress), snap=args.snap,
+        no_node_field=args.no_node_field, margin=args.margin, progress=progress,
     )
     write_layers(args.out, {"cells": cells})
     for line in report.get("summary", []):

@@ -431,3 +431,37 @@ def test_cli_matches_the_library(village, tmp_path):
     sym = shapely.area(shapely.symmetric_difference(got.geometry.to_numpy(),
                                                     want.geometry.to_numpy()))
     assert sym.max() < 1e-6
+
+
+def test_an_overpass_is_no_junction_for_the_cells(tmp_path):
+    from tests.core.test_roadnet import overpass_case
+
+    lines, levels = overpass_case()
+    roads = roads_frame(lines)
+    plain, plain_report = build_cells(roads_frame(lines[:-1]), 2)
+    roads["bridge"] = np.where(levels == 1, "yes", None)
+    cells, report = build_cells(roads, 2)
+    assert report["faces"] == plain_report["faces"] == 2
+    # each block stays whole in one cell
+    blocks = shapely.box(X0 + np.array([0, 100]), Y0, X0 + np.array([100, 200]), Y0 + 100)
+    inside = shapely.area(shapely.intersection(cells.geometry.to_numpy()[:, None], blocks))
+    assert sorted(inside.max(axis=0)) == pytest.approx([10_000.0, 10_000.0])
+    # the flyover's 309 m count in the cells; the flat version would cut the blocks
+    assert cells.road_length_m.sum() == pytest.approx(
+        plain.road_length_m.sum() + shapely.length(lines[-1]), abs=0.01)
+    flat, flat_report = build_cells(roads.drop(columns="bridge"), 2)
+    assert flat_report["faces"] > 2
+    # the same through the CLI with a field of another name
+    roads = roads.drop(columns="bridge").assign(grade=np.where(levels == 1, "1", "0"))
+    path = tmp_path / "overpass.gpkg"
+    roads.to_file(path, layer="roads")
+    out = tmp_path / "cells.gpkg"
+    res = _cli("cells", "--roads", path, "--count", 2, "--no-node-field", "grade",
+               "--out", out)
+    assert res.returncode == 0, res.stderr
+    assert "on bridges or in tunnels" in res.stderr
+    got = gpd.read_file(out, layer="cells")
+    assert got.road_length_m.sum() == pytest.approx(cells.road_length_m.sum(), abs=0.01)
+    res = _cli("cells", "--roads", path, "--count", 2, "--no-node-field", "height",
+               "--out", out.with_name("x.gpkg"))
+    assert "no field 'height' for --no-node-field" in _one_error(res)

@@ -1107,10 +1107,11 @@ def _report(cells: gpd.GeoDataFrame, faces: Faces, repair: dict, weight: np.ndar
     }
     unit = {"road_length": "m of road", "area": "m²", "incidents": "incidents"}[balance]
     report["summary"] = [
-        f"repair: {repair['junctions']} junction(s) joined ({repair['ends_moved']} end(s) "
-        f"moved), {repair['undershoots']} undershoot(s) closed, {repair['overshoots']} "
-        f"overshoot(s) trimmed, {repair['duplicates']} duplicate(s) merged, "
-        f"{repair['zero_length']} zero-length dropped",
+        f"repair: {repair['junctions']} junction(s) joined, {repair['undershoots']} "
+        f"undershoot(s) closed ({repair['ends_moved']} end(s) moved, max "
+        f"{repair.get('moved_max_m', 0):.2f} m, median {repair.get('moved_median_m', 0):.2f} "
+        f"m), {repair['overshoots']} overshoot(s) trimmed, {repair['duplicates']} "
+        f"duplicate(s) merged, {repair['zero_length']} zero-length dropped",
         f"faces: {len(faces)} ({faces.counts.get('dangles_m', 0):g} m of dead ends inside "
         f"faces, {faces.counts.get('clipped_m', 0):g} m of road outside clipped)",
         f"cells: {count}; {balance.replace('_', ' ')} per cell {measure.min():,.0f}–"

@@ -135,14 +135,45 @@ def _touching(lines: np.ndarray, ends: np.ndarray) -> np.ndarray:
     return touch | closed
 
 
+def _end_directions(lines: np.ndarray) -> np.ndarray:
+    """Unit vector pointing out of the road at each end ``(2L, 2)``."""
+    coords, index = shapely.get_coordinates(lines, return_index=True)
+    counts = np.bincount(index, minlength=len(lines))
+    first = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    last = first + counts - 1
+    out = np.stack([coords[first] - coords[first + 1], coords[last] - coords[last - 1]],
+                   axis=1).reshape(-1, 2)
+    norm = np.hypot(out[:, 0], out[:, 1])
+    return out / np.maximum(norm, 1e-300)[:, None]
+
+
+#: Two road ends side by side (outward directions within 25°, the gap between them more
+#: than 60° off that direction) belong to parallel lines, not to a broken junction.
+PARALLEL_COS = float(np.cos(np.radians(25.0)))
+
+
+SIDEWAYS_COS = float(np.cos(np.radians(60.0)))
+
+
+def _side_by_side(ends: np.ndarray, directions: np.ndarray, pairs: np.ndarray) -> np.ndarray:
+    a, b = pairs[:, 0], pairs[:, 1]
+    same_way = (directions[a] * directions[b]).sum(axis=1) > PARALLEL_COS
+    gap = ends[b] - ends[a]
+    dist = np.hypot(gap[:, 0], gap[:, 1])
+    along = np.abs((gap * directions[a]).sum(axis=1)) / np.maximum(dist, 1e-300)
+    return same_way & (along < SIDEWAYS_COS) & (dist > 0)
+
+
 def _cluster_ends(ends: np.ndarray, reach: float, touch: np.ndarray | None = None,
-                  snap: float | None = None) -> np.ndarray:
+                  snap: float | None = None, directions: np.ndarray | None = None
+                  ) -> np.ndarray:
     """Cluster labels of road ends: single linkage within ``reach``, except between the two
     ends of one road; a cluster wider than ``reach`` is split by complete linkage.
 
     With ``touch`` (ends that already meet a road exactly): two such ends join only when
     they coincide (two exact junctions a few metres apart stay apart), and a dangling end
-    joins a touching one only within ``snap``.
+    joins a touching one only within ``snap``. With ``directions`` (see
+    :func:`_end_directions`), ends side by side of parallel lines never join.
     """
     n = len(ends)
     pairs = cKDTree(ends).query_pairs(reach, output_type="ndarray") if reach > 0 else \
@@ -153,6 +184,8 @@ def _cluster_ends(ends: np.ndarray, reach: float, touch: np.ndarray | None = Non
         one = ta != tb
         keep = ~(ta & tb) & (~one | (d <= (reach / 2 if snap is None else snap)))
         pairs = pairs[keep]
+    if directions is not None and len(pairs):
+        pairs = pairs[~_side_by_side(ends, directions, pairs)]
     exact = _exact_pairs(ends)
     pairs = np.concatenate([pairs, exact]) if len(pairs) else exact
     pairs = pairs[pairs[:, 0] // 2 != pairs[:, 1] // 2] if len(pairs) else pairs
@@ -385,7 +418,7 @@ def repair_network(
 
     ends0 = _ends(lines)
     touch = _touching(lines, ends0)
-    labels = _cluster_ends(ends0, 2.0 * snap, touch, snap)
+    labels = _cluster_ends(ends0, 2.0 * snap, touch, snap, _end_directions(lines))
     # a short dead end off a junction is no broken junction: its free end stays
     stub = (labels[0::2] == labels[1::2]) & (touch[0::2] ^ touch[1::2])
     free_end = 2 * np.flatnonzero(stub) + touch[0::2][stub].astype(np.int64)
@@ -502,7 +535,8 @@ def build_faces(
         faces, edges, counts["tessellated"], counts["outline_pieces_merged"] = _tessellate(
             faces, edges, roads, boundary, split_above)
     faces, merged = _merge_thin(faces, edges, snap)
-    counts["thin_merged"] = merged
+    faces, absorbed = _absorb_slivers(faces)
+    counts["thin_merged"] = merged + absorbed
     xy = shapely.get_coordinates(shapely.centroid(faces))
     order = np.lexsort((xy[:, 0], -xy[:, 1]))
     faces, xy = faces[order], xy[order]
@@ -532,7 +566,7 @@ def build_faces(
                      if tessellate and boundary is not None else "enclosed by the roads")
                   + (f" ({merged} thin strip(s) merged)" if merged else "")
                   + f"; {counts['clipped_m']:g} m of road outside the "
-                  + ("boundary" if boundary is not None else "network's outer edge")
+                  + ("outline" if boundary is not None else "network's outer edge")
                   + " clipped")
     table = np.column_stack([left, right, shapely.length(edges), road]).astype(float)
     return Faces(faces, road_length, adjacency, shapely.area(faces), shapely.length(faces), xy,
@@ -558,15 +592,20 @@ def _tessellate(faces: np.ndarray, edges: np.ndarray, roads: np.ndarray, boundar
                 split_above: float | None) -> tuple[np.ndarray, np.ndarray, int, int]:
     """Split enclosures along the midlines between their roads.
 
-    Tessellated: the *outline area* (an enclosure touching the outline and bordering at
-    least three other enclosures across roads: the land between the outer roads and the
-    outline, which also joins separate groups of blocks), enclosures whose dead-end road
-    is at least ``DEAD_END_M`` and ``DEAD_END_SHARE`` of their road length, and (with
-    ``split_above``) enclosures with more road than that. A piece of the outline area
-    with no road of its own then joins the face across the road it is behind, so the
-    blocks reach the outline; so does a piece round less than ``DEAD_END_M`` of dead-end
-    road (a short lane leaving the village goes with the block it starts from).
-    Returns (faces, edges, tessellated, outline pieces merged).
+    Tessellated are:
+
+    - the *outline area*: an enclosure touching the outline and bordering at least three
+      other enclosures across roads, or one or two with at least 40 % of its perimeter on
+      the outline (the land between the outer roads and the outline, which also joins
+      separate groups of blocks; a block that a boundary cuts is not one);
+    - enclosures whose dead-end road is at least ``DEAD_END_M`` and ``DEAD_END_SHARE`` of
+      their road length;
+    - with ``split_above``: enclosures with more road than that.
+
+    A piece of the outline area with less than ``DEAD_END_M`` of road of its own then
+    joins the face across the road it lies behind, so the blocks reach the outline (a
+    short lane leaving the village goes with the block it starts from).
+    Returns (faces, edges, enclosures tessellated, outline pieces merged).
     """
     from .tessellation import road_midlines
 
@@ -584,7 +623,8 @@ def _tessellate(faces: np.ndarray, edges: np.ndarray, roads: np.ndarray, boundar
     links = np.unique(np.stack([np.concatenate([left[pair], right[pair]]),
                                 np.concatenate([right[pair], left[pair]])], 1), axis=0)
     degree = np.bincount(links[:, 0], minlength=n) if len(links) else np.zeros(n, np.int64)
-    outer = (ring_m > 0) & (degree >= 3)
+    outer = (ring_m > 0) & ((degree >= 3) | ((degree >= 1)
+                                             & (ring_m >= 0.4 * shapely.length(faces))))
     selected = outer | ((dead >= DEAD_END_M) & (dead >= DEAD_END_SHARE * weight))
     if split_above is not None:
         selected |= weight > split_above
@@ -714,6 +754,39 @@ def _adjacency(n: int, left: np.ndarray, right: np.ndarray,
     m = sparse.coo_matrix((np.concatenate([w, w]), (np.concatenate([a, b]),
                                                     np.concatenate([b, a]))), shape=(n, n))
     return m.tocsr()
+
+
+#: Faces smaller than this (m²) are slivers between nearly coincident lines.
+SLIVER_M2 = 0.5
+
+
+def _absorb_slivers(faces: np.ndarray) -> tuple[np.ndarray, int]:
+    """Unite slivers (under ``SLIVER_M2``, too thin for the side probes to find their
+    neighbours) with the face whose boundary they share most; split multi-part faces."""
+    faces = shapely.get_parts(faces)
+    faces = faces[shapely.get_type_id(faces) == 3]
+    tiny = np.flatnonzero(shapely.area(faces) < SLIVER_M2)
+    if len(tiny) == 0 or len(faces) < 2:
+        return faces, 0
+    t_i, f_i = shapely.STRtree(faces).query(faces[tiny], predicate="dwithin",
+                                            distance=ON_LINE)
+    keep = tiny[t_i] != f_i
+    t_i, f_i = t_i[keep], f_i[keep]
+    shared = shapely.length(shapely.intersection(shapely.boundary(faces[tiny[t_i]]),
+                                                 shapely.buffer(shapely.boundary(faces[f_i]),
+                                                                ON_LINE * 10)))
+    shared = np.where(np.isin(f_i, tiny), -1.0, shared)  # into a proper face
+    order = np.lexsort((f_i, -shared, t_i))
+    t_i, f_i = t_i[order], f_i[order]
+    first = np.concatenate([[True], t_i[1:] != t_i[:-1]]) if len(t_i) else \
+        np.empty(0, dtype=bool)
+    target = np.arange(len(faces))
+    target[tiny[t_i[first]]] = f_i[first]
+    _, group = np.unique(target, return_inverse=True)
+    merged = shapely.normalize(group_union(faces, group, group.max() + 1))
+    merged = shapely.get_parts(merged)
+    merged = merged[(shapely.get_type_id(merged) == 3) & (shapely.area(merged) > 0)]
+    return merged, int(first.sum())
 
 
 def _merge_thin(faces: np.ndarray, edges: np.ndarray, snap: float) -> tuple[np.ndarray, int]:
