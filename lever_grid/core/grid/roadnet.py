@@ -475,8 +475,20 @@ def repair_network(
 def _order(geoms: np.ndarray) -> np.ndarray:
     """Canonical order of geometries: by bounds, then WKB."""
     b = shapely.bounds(geoms)
-    wkb = np.asarray(shapely.to_wkb(geoms, byte_order=1), dtype=object).astype(bytes)
-    return np.lexsort((wkb, b[:, 3], b[:, 2], b[:, 1], b[:, 0]))
+    order = np.lexsort((b[:, 3], b[:, 2], b[:, 1], b[:, 0]))
+    sb = b[order]
+    tie = np.all(sb[1:] == sb[:-1], axis=1)
+    if not tie.any():
+        return order
+    # WKB only for the few geometries with equal bounds (a padded bytes array of every
+    # geometry costs as much as its longest one, e.g. an outline ring, times the count)
+    group = np.concatenate([[0], np.cumsum(~tie)])
+    sizes = np.bincount(group)
+    for g in np.flatnonzero(sizes > 1):  # rare ties
+        idx = np.flatnonzero(group == g)
+        wkb = [shapely.to_wkb(geoms[order[i]], byte_order=1) for i in idx]
+        order[idx] = order[idx][sorted(range(len(idx)), key=wkb.__getitem__)]
+    return order
 
 
 @quiet
@@ -513,10 +525,8 @@ def build_faces(
     if boundary is not None and shapely.is_empty(boundary):
         boundary = None
     if boundary is not None:
-        inside = _lines(shapely.intersection(roads, boundary))
-        inside = inside[shapely.length(inside) > 0]
-        up = _lines(shapely.intersection(elevated, boundary)) if len(elevated) else elevated
-        up = up[shapely.length(up) > 0]
+        inside = _clip(roads, boundary)
+        up = _clip(elevated, boundary)
         counts["clipped_m"] = round(float(shapely.length(roads).sum()
                                           + shapely.length(elevated).sum()
                                           - shapely.length(inside).sum()
@@ -573,10 +583,22 @@ def build_faces(
                  boundary, road_pieces, sides, counts, table)
 
 
+def _clip(lines: np.ndarray, boundary) -> np.ndarray:
+    """The parts of ``lines`` inside ``boundary`` (lines inside it kept as they are)."""
+    if len(lines) == 0:
+        return lines
+    shapely.prepare(boundary)
+    whole = shapely.contains_properly(boundary, lines)
+    cut = _lines(shapely.intersection(lines[~whole], boundary))
+    out = np.concatenate([lines[whole], cut])
+    return out[shapely.length(out) > 0]
+
+
 def _polygonize(edges: np.ndarray, boundary) -> np.ndarray:
     faces = shapely.get_parts(shapely.polygonize(edges))
     if boundary is not None and len(faces):
-        faces = faces[shapely.within(shapely.point_on_surface(faces), boundary)]
+        shapely.prepare(boundary)  # contains(prepared polygon, points): fast
+        faces = faces[shapely.contains(boundary, shapely.point_on_surface(faces))]
     return faces[shapely.area(faces) > 0]
 
 
@@ -630,7 +652,9 @@ def _tessellate(faces: np.ndarray, edges: np.ndarray, roads: np.ndarray, boundar
         selected |= weight > split_above
     if not selected.any():
         return faces, edges, 0, 0
-    midlines = road_midlines(faces, roads, selected)
+    near = road & (np.isin(left, np.flatnonzero(selected)) | np.isin(right,
+                                                                  np.flatnonzero(selected)))
+    midlines = road_midlines(faces, edges[near], selected)
     if len(midlines) == 0:
         return faces, edges, 0, 0
     edges = _node(np.concatenate([edges, midlines]))
@@ -638,7 +662,9 @@ def _tessellate(faces: np.ndarray, edges: np.ndarray, roads: np.ndarray, boundar
     pieces = _polygonize(edges, boundary)
     # pieces of the outline area without a road of their own join the face across
     rep = shapely.point_on_surface(pieces)
-    p_i, f_i = shapely.STRtree(faces[outer]).query(rep, predicate="within")
+    outer_faces = faces[outer]
+    shapely.prepare(outer_faces)
+    _, p_i = shapely.STRtree(rep).query(outer_faces, predicate="contains")
     in_outer = np.zeros(len(pieces), dtype=bool)
     in_outer[p_i] = True
     left, right = _sides(pieces, edges)
@@ -732,7 +758,10 @@ def _sides(faces: np.ndarray, edges: np.ndarray) -> tuple[np.ndarray, np.ndarray
     eps = np.minimum(1e-3, 0.25 * seg)[:, None]
     mid = (a + b) / 2.0
     probes = shapely.points(np.concatenate([mid + eps * normal, mid - eps * normal]))
-    pt_i, face_i = shapely.STRtree(faces).query(probes, predicate="intersects")
+    shapely.prepare(faces)  # a face against many probe points: prepared, tree of points
+    face_i, pt_i = shapely.STRtree(probes).query(faces, predicate="intersects")
+    order = np.lexsort((face_i, pt_i))
+    pt_i, face_i = pt_i[order], face_i[order]
     side = np.full(len(probes), -1, dtype=np.int64)
     side[pt_i[::-1]] = face_i[::-1]  # the lowest face index wins on a (degenerate) tie
     return side[: len(edges)], side[len(edges):]
