@@ -465,3 +465,25 @@ def test_an_overpass_is_no_junction_for_the_cells(tmp_path):
     res = _cli("cells", "--roads", path, "--count", 2, "--no-node-field", "height",
                "--out", out.with_name("x.gpkg"))
     assert "no field 'height' for --no-node-field" in _one_error(res)
+
+
+def test_the_log_names_the_face_that_keeps_the_balance_up():
+    from lever_grid.core.progress import Progress
+
+    xs = [0.0, 100.0, 200.0, 1200.0]  # two 100 m blocks and one of 1,000 m
+    lines = [LineString([(X0 + a, Y0 + y), (X0 + b, Y0 + y)])
+             for a, b in zip(xs[:-1], xs[1:], strict=True) for y in (0.0, 100.0)]
+    lines += [LineString([(X0 + x, Y0), (X0 + x, Y0 + 100.0)]) for x in xs]
+    progress = Progress()
+    cells, report = build_cells(roads_frame(lines), 3, balance="area", progress=progress)
+    assert report["balance_ratio"] > 2.0
+    said = [m for m in progress.messages if m.startswith("balance:")]
+    assert len(said) == 1
+    big = cells.geometry.to_numpy()[np.argmax(cells.area_m2)]
+    x, y = shapely.get_coordinates(shapely.centroid(big))[0]
+    assert f"centroid {x:.1f}, {y:.1f}" in said[0]
+    assert "no partition beats" in said[0]
+    # the bound it gives: the big face against the mean of the other two cells
+    area = np.sort(cells.area_m2.to_numpy())
+    bound = area[-1] / (area[:2].sum() / 2)
+    assert f"no partition beats {bound:.2f}" in said[0]
