@@ -28,7 +28,7 @@ import pandas as pd
 import shapely
 from scipy import sparse
 
-from ..crs import check_coordinates, metric_crs, to_metric
+from ..crs import MetricFrame, check_coordinates
 from ..errors import InputError
 from ..geometry import clean_polygons, group_union
 from ..progress import Progress
@@ -56,14 +56,14 @@ def _where(gdf: gpd.GeoDataFrame | None, role: str) -> dict:
     return {"file": gdf.attrs.get("file"), "layer": gdf.attrs.get("layer", role)}
 
 
-def _metric_layer(gdf, role: str, metric, crs):
+def _metric_layer(gdf, role: str, frame: MetricFrame, crs):
     if gdf is None or len(gdf) == 0:
         return None
     where = _where(gdf, role)
     if gdf.crs is None and crs is not None:
         gdf = gdf.set_crs(crs)
     check_coordinates(gdf, file=where.get("file"), layer=where.get("layer"))
-    return to_metric(gdf, metric)
+    return frame.forward(gdf)
 
 
 def _atoms(faces: np.ndarray, cells: np.ndarray, outline) -> np.ndarray:
@@ -123,14 +123,17 @@ def repair_cells(
         raise InputError(f"repair tolerance {tolerance!r} must be a number >= 0 (metres)")
     check_coordinates(cells, file=where.get("file"), layer=where.get("layer"))
     crs = cells.crs
-    metric = metric_crs(crs, tuple(cells.total_bounds)) if crs is not None else None
-    cells_m = to_metric(cells, metric)
+    frame = MetricFrame.of(cells)
+    if frame.note:
+        progress.info(frame.note)
+    metric = frame.crs
+    cells_m = frame.forward(cells)
     raw = shapely.force_2d(cells_m.geometry.to_numpy())
     null = shapely.is_missing(raw) | shapely.is_empty(raw)
     geoms = raw.copy()
     geoms[~null] = clean_polygons(raw[~null])
     geoms[null] = shapely.Polygon()
-    boundary_m = _metric_layer(boundary, "boundary", metric, crs)
+    boundary_m = _metric_layer(boundary, "boundary", frame, crs)
     if boundary_m is not None:
         outline = shapely.union_all(clean_polygons(boundary_m.geometry.to_numpy()))
     else:
@@ -139,7 +142,7 @@ def repair_cells(
         outline = shapely.union_all(shapely.polygons(shapely.get_exterior_ring(parts)))
     progress.step(0.1)
 
-    roads_m = _metric_layer(roads, "roads", metric, crs)
+    roads_m = _metric_layer(roads, "roads", frame, crs)
     if roads_m is not None:
         levels = road_levels(roads_m, no_node_field)
         pieces, level, _ = repair_network(roads_m.geometry.to_numpy(), levels,
@@ -232,11 +235,9 @@ def repair_cells(
     new[empty] = shapely.Polygon()
     new = shapely.normalize(new)
     labels = _labels(cells_m)
-    out = cells_m.copy()
-    out = out.set_geometry(list(new))
-    if metric is not None and crs is not None:
-        out = out.to_crs(crs)
-    changes = _changes(atoms, owner, was, kind, labels, area, metric, crs)
+    out = frame.back(cells_m.set_geometry(list(new)))
+    changes = frame.back(_changes(atoms, owner, was, kind, labels, area, metric))
+    changes.attrs["geometry_type"] = "MultiPolygon"  # a hint for writers when it is empty
     summary = _summary(changes, empty, labels)
     progress.step(1.0)
     return out, changes, summary
@@ -253,7 +254,7 @@ def _labels(cells: gpd.GeoDataFrame) -> np.ndarray:
     return np.where(text == "", [f"(feature {f})" for f in cells.index], text).astype(object)
 
 
-def _changes(atoms, owner, was, kind, labels, area, metric, crs) -> gpd.GeoDataFrame:
+def _changes(atoms, owner, was, kind, labels, area, metric) -> gpd.GeoDataFrame:
     moved = (kind >= 0) & (owner >= 0) & ((owner != was) | (kind > 0))
     rows = []
     if moved.any():
@@ -277,12 +278,10 @@ def _changes(atoms, owner, was, kind, labels, area, metric, crs) -> gpd.GeoDataF
                                                                  == 3])})
     frame = pd.DataFrame(rows, columns=["problem", "cell_id", "area_m2", "detail", "geometry"])
     out = gpd.GeoDataFrame(frame.drop(columns="geometry"), geometry=list(frame["geometry"]),
-                           crs=metric if metric is not None else crs)
+                           crs=metric)
     for col in ("problem", "cell_id", "detail"):
         out[col] = out[col].astype(str).astype(object)
     out["area_m2"] = out["area_m2"].astype(float)
-    if metric is not None and crs is not None:
-        out = out.to_crs(crs)
     out.attrs["geometry_type"] = "MultiPolygon"
     return out
 
