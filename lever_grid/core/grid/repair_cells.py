@@ -66,7 +66,7 @@ def _metric_layer(gdf, role: str, frame: MetricFrame, crs):
     return frame.forward(gdf)
 
 
-def _atoms(faces: np.ndarray, cells: np.ndarray, outline) -> np.ndarray:
+def _atoms(faces: np.ndarray, cells: np.ndarray, outline) -> tuple[np.ndarray, np.ndarray]:
     rings = _lines(shapely.boundary(np.concatenate([faces, cells])))
     edges = _node(rings)
     atoms = shapely.get_parts(shapely.polygonize(edges))
