@@ -859,24 +859,34 @@ def build_cells(
     labels, n_locked, locked_geoms = _assign_locked(faces, locked_m, count, progress)
     free = labels < 0
     k_free = count - n_locked
-    _partition_free(faces, weight, labels, free, k_free, n_locked, progress.sub(0.2, 0.75))
-    ratio = _ratio(np.bincount(labels, weights=weight, minlength=count))
-    if ratio > BALANCE_GOAL and balance == "road_length" and n_locked == 0:
-        # heavy faces: split them along the midlines between their roads and try again
-        target = float(weight.sum()) / count
+    target = float(weight.sum()) / count
+    splittable = balance == "road_length" and n_locked == 0
+    # a face with well over a cell's share of road cannot give a balanced partition: go
+    # straight to the finer faces; otherwise partition and split only when the goal is missed
+    coarse = splittable and len(weight) and float(weight.max()) > 1.5 * target
+    ratio = np.inf
+    if not coarse:
+        _partition_free(faces, weight, labels, free, k_free, n_locked,
+                        progress.sub(0.2, 0.75))
+        ratio = _ratio(np.bincount(labels, weights=weight, minlength=count))
+    if ratio > BALANCE_GOAL and splittable:
+        # heavy faces: split them along the midlines between their roads
         finer = build_faces(ground, outline, snap=snap, progress=Progress(),
                             elevated=elevated, tessellate=True, split_above=0.5 * target)
-        if len(finer) > len(faces):
+        if len(finer) > len(faces) or coarse:
             f_weight = _face_weights(finer, balance, points, Progress())
             f_labels = np.full(len(finer), -1, dtype=np.int64)
             _partition_free(finer, f_weight, f_labels, f_labels < 0, count, 0,
-                            progress.sub(0.75, 0.9))
+                            progress.sub(0.75 if not coarse else 0.2, 0.9))
             f_ratio = _ratio(np.bincount(f_labels, weights=f_weight, minlength=count))
-            if f_ratio < ratio:
+            if f_ratio < ratio or coarse:
+                was = f"{ratio:.2f}" if np.isfinite(ratio) else (
+                    f"a face with {float(weight.max()):,.0f} m against {target:,.0f} m "
+                    "per cell")
                 progress.info(f"balance: {len(finer) - len(faces)} more face(s) from splitting "
                               f"faces with over {0.5 * target:,.0f} m of road along the "
-                              f"midlines between their roads: max/min {ratio:.2f} → "
-                              f"{f_ratio:.2f}")
+                              f"midlines between their roads (max/min before: {was}; "
+                              f"after: {f_ratio:.2f})")
                 faces, weight, labels, ratio = finer, f_weight, f_labels, f_ratio
     if ratio > BALANCE_GOAL:
         _explain_balance(faces, weight, count, ratio, progress)
