@@ -72,6 +72,10 @@ NAME = "网格 {}"
 BALANCE_GOAL = 2.0
 
 
+#: ... faces with more road than this share of a cell's are then split.
+SPLIT_SHARE = 0.5
+
+
 _LINES = ("LineString", "MultiLineString")
 
 
@@ -861,9 +865,12 @@ def build_cells(
     k_free = count - n_locked
     target = float(weight.sum()) / count
     splittable = balance == "road_length" and n_locked == 0
-    # a face with well over a cell's share of road cannot give a balanced partition: go
-    # straight to the finer faces; otherwise partition and split only when the goal is missed
-    coarse = splittable and len(weight) and float(weight.max()) > 1.5 * target
+    # a face heavier than BALANCE_GOAL times the mean of the other cells makes the goal
+    # impossible: go straight to the finer faces; otherwise partition and split only when
+    # the goal is missed
+    heaviest = float(weight.max()) if len(weight) else 0.0
+    rest = (float(weight.sum()) - heaviest) / max(count - 1, 1)
+    coarse = splittable and count > 1 and heaviest > BALANCE_GOAL * max(rest, 1e-12)
     ratio = np.inf
     if not coarse:
         _partition_free(faces, weight, labels, free, k_free, n_locked,
@@ -872,7 +879,8 @@ def build_cells(
     if ratio > BALANCE_GOAL and splittable:
         # heavy faces: split them along the midlines between their roads
         finer = build_faces(ground, outline, snap=snap, progress=Progress(),
-                            elevated=elevated, tessellate=True, split_above=0.5 * target)
+                            elevated=elevated, tessellate=True,
+                            split_above=SPLIT_SHARE * target)
         if len(finer) > len(faces) or coarse:
             f_weight = _face_weights(finer, balance, points, Progress())
             f_labels = np.full(len(finer), -1, dtype=np.int64)
@@ -884,7 +892,7 @@ def build_cells(
                     f"a face with {float(weight.max()):,.0f} m against {target:,.0f} m "
                     "per cell")
                 progress.info(f"balance: {len(finer) - len(faces)} more face(s) from splitting "
-                              f"faces with over {0.5 * target:,.0f} m of road along the "
+                              f"faces with over {SPLIT_SHARE * target:,.0f} m of road along the "
                               f"midlines between their roads (max/min before: {was}; "
                               f"after: {f_ratio:.2f})")
                 faces, weight, labels, ratio = finer, f_weight, f_labels, f_ratio
