@@ -196,3 +196,18 @@ def test_dense_city_cells_are_valid_polygons(helsinki):
     assert (cells.geom_type == "Polygon").all()
     assert (cells.road_length_m > 0).all()
     assert report["balance_ratio"] <= 2.0
+
+
+@pytest.mark.parametrize("case", ["prague", "suburb"])
+def test_row_order_and_drawing_direction_do_not_change_the_cells(case):
+    roads, cells, _, _ = built(case, 14)
+    rng = np.random.default_rng(11)
+    shuffled = roads.iloc[rng.permutation(len(roads))].copy()
+    geoms = shuffled.geometry.to_numpy().copy()
+    flip = rng.random(len(geoms)) < 0.5
+    geoms[flip] = shapely.reverse(geoms[flip])
+    again, _ = build_cells(shuffled.set_geometry(geoms, crs=roads.crs), 14)
+    assert again.cell_id.tolist() == cells.cell_id.tolist()
+    sym = shapely.area(shapely.symmetric_difference(again.geometry.to_numpy(),
+                                                    cells.geometry.to_numpy()))
+    assert sym.max() < 1e-6 * shapely.area(cells.geometry.to_numpy()).min()
