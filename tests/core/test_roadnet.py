@@ -301,3 +301,10 @@ def test_ends_that_touch_never_move():
     assert shapely.length(pieces).sum() == pytest.approx(shapely.length(lines).sum())
     have = {tuple(c) for c in shapely.get_coordinates(pieces)}
     assert {tuple(c) for c in shapely.get_coordinates(lines)} <= have
+
+
+def test_faces_outline_is_their_union_or_the_boundary():
+    faces, _ = faces_of(grid_roads(2, 1))
+    assert faces.outline.equals(shapely.box(X0, Y0, X0 + 200, Y0 + 100))
+    box = shapely.box(X0 - 10, Y0 - 10, X0 + 210, Y0 + 110)
+    assert faces_of(grid_roads(2, 1), box)[0].outline is box

@@ -78,6 +78,14 @@ class Faces:
     def __len__(self) -> int:
         return len(self.geoms)
 
+    @property
+    def outline(self) -> object:
+        """The area the faces cover: the boundary when one was given, else their union
+        (None without faces)."""
+        if self.boundary is not None:
+            return self.boundary
+        return shapely.union_all(self.geoms) if len(self.geoms) else None
+
 
 def _lines(geoms: np.ndarray) -> np.ndarray:
     parts = shapely.get_parts(shapely.force_2d(np.asarray(geoms, dtype=object)))
