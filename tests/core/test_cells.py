@@ -303,6 +303,13 @@ def test_disconnected_networks_share_the_cells():
     one, _ = build_cells(roads, 1)
     assert len(one) == 1 and one.geom_type.iloc[0] == "Polygon"
     assert shapely.covers(one.geometry.iloc[0], shapely.union_all(roads.geometry.to_numpy()))
+    # the same with a boundary round both: the field between them is shared out too
+    box = shapely.box(X0 - 50, Y0 - 50, X0 + 1450, Y0 + 250)
+    boundary = gpd.GeoDataFrame(geometry=[box], crs=METRIC)
+    for n in (1, 3):
+        cells, _ = build_cells(roads, n, boundary=boundary)
+        assert len(cells) == n and (cells.geom_type == "Polygon").all()
+        assert cells.area_m2.sum() == pytest.approx(box.area, rel=1e-6)
 
 
 def test_partition_is_contiguous_on_an_irregular_town():
