@@ -130,3 +130,16 @@ def test_validatecells_repair_matches_the_cli(algs, tmp_path):
     assert hd.max() < 0.5
     changes = gpd.read_file(out, layer="problems")
     assert set(changes.problem) == {"snapped", "overlap_removed", "gap_closed"}
+
+
+def test_buildcells_on_a_real_osm_suburb_with_a_level_field(algs, tmp_path):
+    kotka = ROOT / "tests" / "data" / "real" / "kotka_karhula.gpkg"
+    out = tmp_path / "kotka.gpkg"
+    res = run_alg("levergrid:buildcells", {"ROADS": f"{kotka}|layername=roads", "COUNT": 6,
+                                           "NO_NODE_FIELD": "layer", "MARGIN": 20.0,
+                                           "OUTPUT": str(out)})
+    cells = gpd.read_file(out, layer="cells")
+    assert len(cells) == 6 and cells.is_valid.all()
+    assert (cells.geom_type == "Polygon").all()
+    assert res["BALANCE_RATIO"] <= 2.0
+    assert 0.0 < res["ROAD_EDGE_SHARE"] < 1.0
