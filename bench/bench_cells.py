@@ -1,5 +1,6 @@
 """Benchmark: grid cells from a synthetic town (~2,000 faces -> 300 cells) and city
-(~25,000 faces -> 3,000 cells).
+(~25,000 faces -> 3,000 cells), and a real city-sized network: central Helsinki from
+OpenStreetMap (2,469 lines with sidewalks, steps, bridges and tunnels) -> 300 cells.
 
 The road network is a jittered grid in EPSG:4547 whose blocks shrink towards the centre
 (a dense old core, larger blocks outside), with about 12 % of the inner streets missing,
@@ -13,7 +14,7 @@ are written to ``bench/results/<case>.gpkg`` (layers ``faces`` and ``cells``) fo
 it with ``.venv-bench/bin/python``); the spopt figures it left in ``bench/results`` are
 printed side by side with ours.
 
-Run: ``.venv/bin/python bench/bench_cells.py [--case town|city|all]``
+Run: ``.venv/bin/python bench/bench_cells.py [--case town|city|helsinki|all]``
 """
 
 from __future__ import annotations
@@ -36,7 +37,10 @@ RESULTS = ROOT / "bench" / "results"
 CRS = "EPSG:4547"
 X0, Y0 = 470_000.0, 2_530_000.0
 #: case -> (grid nodes per side, street spacing at the edge in m, cells, time target s)
-CASES = {"town": (52, 110.0, 300, 5.0), "city": (181, 110.0, 3000, 60.0)}
+CASES = {"town": (52, 110.0, 300, 5.0), "city": (181, 110.0, 3000, 60.0),
+         "helsinki": (0, 0.0, 300, 10.0)}
+#: the real city-sized network of ``--case helsinki`` (OSM, see tests/data/README.md)
+HELSINKI = ROOT / "tests" / "data" / "real" / "helsinki_centre.gpkg"
 
 __all__ = ["make_roads", "run_case", "main"]
 
@@ -93,20 +97,25 @@ def run_case(case: str) -> dict:
     from lever_grid.core.grid.roadnet import build_faces, repair_roads
 
     side, spacing, n_cells, _ = CASES[case]
-    roads = make_roads(side, spacing)
+    if case == "helsinki":
+        roads = gpd.read_file(HELSINKI, layer="roads")
+    else:
+        roads = make_roads(side, spacing)
     base_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     started = time.perf_counter()
     cells, report = build_cells(roads, n_cells)
     seconds = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     road = cells["road_length_m"].to_numpy()
-    pp = polsby_popper(cells.geometry.to_numpy())
-    faces = build_faces(repair_roads(roads.geometry.to_numpy())[0])
+    metric = cells.crs if cells.crs.is_projected else cells.estimate_utm_crs()
+    pp = polsby_popper(cells.to_crs(metric).geometry.to_numpy())
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / f"{case}.gpkg"
     out.unlink(missing_ok=True)
-    gpd.GeoDataFrame({"face": np.arange(len(faces)), "road_length": faces.road_length},
-                     geometry=faces.geoms, crs=CRS).to_file(out, layer="faces")
+    if case != "helsinki":  # the enclosed blocks, for bench_cells_spopt.py
+        faces = build_faces(repair_roads(roads.geometry.to_numpy())[0])
+        gpd.GeoDataFrame({"face": np.arange(len(faces)), "road_length": faces.road_length},
+                         geometry=faces.geoms, crs=CRS).to_file(out, layer="faces")
     cells.to_file(out, layer="cells")
     return {
         "case": case, "roads": len(roads), "faces": report["faces"], "cells": len(cells),
@@ -114,6 +123,7 @@ def run_case(case: str) -> dict:
         "peak_over_base_mb": round((peak - base_rss) / 1024, 1),
         "balance_ratio": round(float(road.max() / road.min()), 3),
         "pp_min": round(float(pp.min()), 3), "pp_mean": round(float(pp.mean()), 3),
+        "road_edge_share": report["road_edge_share"],
     }
 
 
@@ -130,6 +140,8 @@ def _table(ours: dict, others: list[dict]) -> str:
         ("peak RSS (MB)", lambda r: f"{r['peak_mb']:.0f} (+{r['peak_over_base_mb']:.0f})"),
         ("balance max/min", done(lambda r: f"{r['balance_ratio']:.3f}")),
         ("PP min / mean", done(lambda r: f"{r['pp_min']:.3f} / {r['pp_mean']:.3f}")),
+        ("edges on roads", lambda r: f"{100 * r['road_edge_share']:.1f} %"
+         if r.get("road_edge_share") is not None else "-"),
     ]
     width = [18] + [max(len(name) + 2, 22) for name, _ in cols]
     lines = ["".join(c.ljust(w) for c, w in zip([""] + [n for n, _ in cols], width, strict=True))]
@@ -144,7 +156,7 @@ def _table(ours: dict, others: list[dict]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--case", choices=("town", "city", "all"), default="all")
+    parser.add_argument("--case", choices=(*CASES, "all"), default="all")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:

@@ -72,7 +72,8 @@ def _parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser("cells", help="build N balanced, compact, contiguous grid cells from roads")
     c.add_argument("--roads", required=True, help="road centrelines")
-    c.add_argument("--boundary", help="village outline (default: the road network's outer edge)")
+    c.add_argument("--boundary", help="village outline, tiled exactly by the cells (default: "
+                   "derived from the roads, see --margin)")
     c.add_argument("--count", required=True, type=int, metavar="N", help="number of cells")
     c.add_argument("--balance", choices=("road_length", "incidents", "area"),
                    default="road_length", help="what each cell should have about equally")
@@ -80,6 +81,12 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--locked", help="cells to keep as they are; the rest is partitioned")
     c.add_argument("--snap", type=float, default=3.0, metavar="M",
                    help="snap road ends and close gaps within M metres (default 3)")
+    c.add_argument("--margin", type=float, default=20.0, metavar="M",
+                   help="without --boundary: the derived outline runs this far outside the "
+                   "outer roads (default 20)")
+    c.add_argument("--no-node-field", metavar="NAME", help="road field giving grade levels "
+                   "(roads on different levels cross without a junction); default: OSM "
+                   "bridge/tunnel/layer when present")
     c.add_argument("--assume-crs", help="CRS for inputs without one: EPSG:NNNN or 'local'")
     c.add_argument("--units", choices=("m", "mm", "cm", "ft"),
                    help="units of a local site plan (--assume-crs local); default m")
@@ -92,11 +99,20 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("--cells", required=True)
     v.add_argument("--roads")
     v.add_argument("--boundary")
+    v.add_argument("--repair", action="store_true", help="snap cell edges near roads onto "
+                   "them, close gaps and remove overlaps; writes the repaired cells (layer "
+                   "cells) and what changed to the problems layer")
+    v.add_argument("--tolerance", type=float, default=3.0, metavar="M",
+                   help="--repair: cell edges within this distance of a road are snapped "
+                   "onto it (default 3)")
+    v.add_argument("--no-node-field", metavar="NAME", help="road field giving grade levels "
+                   "(see cells)")
     v.add_argument("--assume-crs", help="CRS for inputs without one: EPSG:NNNN or 'local'")
     v.add_argument("--units", choices=("m", "mm", "cm", "ft"),
                    help="units of a local site plan (--assume-crs local); default m")
     _cell_options(v)
-    v.add_argument("--out", required=True, help="output GeoPackage (layer problems)")
+    v.add_argument("--out", required=True, help="output GeoPackage (layer problems; with "
+                   "--repair also cells)")
 
     i = sub.add_parser("incidents", help="incidents per cell and police office, two periods")
     i.add_argument("--cells", required=True)
@@ -343,7 +359,8 @@ def _cmd_cells(args, progress) -> int:
         _read(args.roads, "roads", args, LINES), args.count,
         boundary=_read(args.boundary, "boundary", args, POLYGONS),
         balance=args.balance, incidents=_incidents(args, progress),
-        locked=_cells(args.locked, args, progress), snap=args.snap, progress=progress,
+        locked=_cells(args.locked, args, progress), snap=args.snap,
+        no_node_field=args.no_node_field, margin=args.margin, progress=progress,
     )
     write_layers(args.out, {"cells": cells})
     for line in report.get("summary", []):
@@ -357,12 +374,29 @@ def _cmd_validate(args, progress) -> int:
     from .core.grid.validate import validate_cells
     from .core.inputs.layers import LINES, POLYGONS
 
-    problems, summary = validate_cells(
-        _cells(args.cells, args, progress),
-        roads=_read(args.roads, "roads", args, LINES),
-        boundary=_read(args.boundary, "boundary", args, POLYGONS), progress=progress,
-    )
-    write_layers(args.out, {"problems": problems})
+    cells = _cells(args.cells, args, progress)
+    roads = _read(args.roads, "roads", args, LINES)
+    boundary = _read(args.boundary, "boundary", args, POLYGONS)
+    if args.repair:
+        from .core.grid.repair_cells import repair_cells
+
+        cells, changes, changed = repair_cells(
+            cells, roads=roads, boundary=boundary, tolerance=args.tolerance,
+            no_node_field=args.no_node_field, progress=progress.sub(0.0, 0.7))
+        for line in changed:
+            print(f"repair: {line}")
+    problems, summary = validate_cells(cells, roads=roads, boundary=boundary,
+                                       progress=progress)
+    if args.repair:
+        import pandas as pd
+
+        problems = pd.concat([changes, problems.to_crs(changes.crs)
+                              if changes.crs is not None else problems],
+                             ignore_index=True)
+        problems.attrs["geometry_type"] = "MultiPolygon"
+        write_layers(args.out, {"cells": cells, "problems": problems})
+    else:
+        write_layers(args.out, {"problems": problems})
     for line in summary:
         print(line)
     progress.info(f"wrote {args.out}")

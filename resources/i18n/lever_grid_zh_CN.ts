@@ -955,6 +955,8 @@
         <location filename="../../lever_grid/qgis_plugin/processing/buildcells.py" line="79"/>
         <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="65"/>
         <location filename="../../lever_grid/qgis_plugin/processing/buildcells.py" line="80"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="63"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/buildcells.py" line="100"/>
         <location filename="../../lever_grid/qgis_plugin/processing/cameraviews.py" line="42"/>
         <source>Output GeoPackage</source>
         <translation>输出 GeoPackage</translation>
@@ -1043,82 +1045,105 @@
     </message>
     <message>
         <location filename="../../lever_grid/qgis_plugin/processing/buildcells.py" line="30"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/buildcells.py" line="32"/>
         <source>Build grid cells from roads</source>
         <translation>由道路生成网格</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/processing/buildcells.py" line="31"/>
-        <source>Splits the area the roads enclose into N grid cells made of whole blocks (the faces between roads): every cell is one piece whose neighbours share a road with it, cells are about equal in road length (or incidents, or area) and compact. The road network is repaired first: crossing roads are noded, road ends digitised a little apart are joined, gaps and overshoots up to the snap distance are closed or trimmed, duplicates merged. Locked cells are kept as drawn. The same input always gives the same cells. Writes the layer cells (cell_id 1..N from north-west to south-east, name, area_m2, road_length_m, police_office, officer, locked) to a GeoPackage.</source>
-        <translation>将道路围成的区域划分为 N 个由完整地块（道路之间的面）组成的网格：每个网格连成一片，相邻网格以道路为界，各网格的道路长度（或警情数、面积）大致相等且形状紧凑。先修复路网：相交道路打断，数字化时略有错开的路端连接，吸附距离内的缺口和出头闭合或裁剪，重复道路合并。锁定的网格保持原样。相同输入总是得到相同的网格。将图层 cells（cell_id 自西北向东南为 1..N，以及 name、area_m2、road_length_m、police_office、officer、locked）写入 GeoPackage。</translation>
+        <location filename="../../lever_grid/qgis_plugin/processing/buildcells.py" line="33"/>
+        <source>Splits the village outline into N grid cells: the boundary when given, otherwise an outline derived from the roads (every road grown by the margin, gaps under 120 m closed), so every road metre lies in a cell. The cells are made of the areas bounded by roads and the outline; the land between the outer roads and the outline and areas with much dead-end road are split along the midlines between their roads. Every cell is one piece, cells are about equal in road length (or incidents, or area) and compact. Only what is broken in the road network is repaired: road ends that already meet a road never move, dangling ends within the snap distance are joined, parallel lines stay apart; roads on bridges or in tunnels (OSM bridge, tunnel, layer) cross without a junction. Locked cells are kept as drawn. The same input always gives the same cells. Writes the layer cells (cell_id 1..N from north-west to south-east, name, area_m2, road_length_m, police_office, officer, locked) to a GeoPackage.</source>
+        <translation>将村界划分为 N 个网格：给定边界时用该边界，否则由道路推导出村界（每条道路向外扩展边距，闭合 120 米以下的空隙），使每一米道路都落在某个网格内。网格由道路与村界围成的区域组成；外围道路与村界之间的土地以及断头路较多的区域，沿其道路之间的中线再细分。每个网格连成一片，各网格的道路长度（或警情数、面积）大致相等且形状紧凑。路网只修复确实有问题的地方：已与道路相接的路端从不移动，吸附距离内的悬空路端相互连接，平行的线保持分开；桥梁或隧道上的道路（OSM 的 bridge、tunnel、layer）交叉但不形成路口。锁定的网格保持原样。相同输入总是得到相同的网格。将图层 cells（cell_id 自西北向东南为 1..N，以及 name、area_m2、road_length_m、police_office、officer、locked）写入 GeoPackage。</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/processing/buildcells.py" line="46"/>
-        <source>Road centrelines. Roads leaving the village are clipped; dead ends count for road length but do not bound cells.</source>
-        <translation>道路中心线。延伸出村的道路被裁剪；断头路计入道路长度，但不作为网格边界。</translation>
+        <location filename="../../lever_grid/qgis_plugin/processing/buildcells.py" line="52"/>
+        <source>Road centrelines. Every road metre inside the outline counts for road length, dead ends and footways included; roads beyond a given boundary are clipped and reported.</source>
+        <translation>道路中心线。村界内的每一米道路都计入道路长度，包括断头路和人行道；超出给定边界的道路被裁剪并报告。</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/processing/buildcells.py" line="49"/>
-        <source>The area to divide; its outline becomes a cell edge where no road runs. Default: the outer edge of the road network (the union of the blocks the roads enclose).</source>
-        <translation>要划分的区域；没有道路的地方以其外轮廓作为网格边界。默认：路网的外边缘（道路围成的所有地块的并集）。</translation>
+        <location filename="../../lever_grid/qgis_plugin/processing/buildcells.py" line="56"/>
+        <source>The area to divide, tiled exactly by the cells; its outline becomes a cell edge where no road runs. Default: an outline derived from the roads (see the margin).</source>
+        <translation>要划分的区域，网格恰好铺满该区域；没有道路的地方以其外轮廓作为网格边界。默认：由道路推导出的村界（见边距）。</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/processing/buildcells.py" line="54"/>
-        <source>How many cells to make, locked cells included. At most the number of blocks the roads enclose.</source>
-        <translation>要生成的网格数（含锁定网格），最多为道路围成的地块数。</translation>
+        <location filename="../../lever_grid/qgis_plugin/processing/buildcells.py" line="61"/>
+        <source>How many cells to make, locked cells included. At most the number of faces the roads and the outline make.</source>
+        <translation>要生成的网格数（含锁定网格），最多为道路与村界围成的面数。</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/processing/buildcells.py" line="59"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/buildcells.py" line="66"/>
         <source>What every cell should have about equally: road_length (a road between two cells counts half to each), incidents (needs the incidents layer) or area.</source>
         <translation>各网格应大致均衡的指标：road_length（两个网格之间的道路各计一半）、incidents（需要警情图层）或 area。</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/processing/buildcells.py" line="63"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/buildcells.py" line="70"/>
         <source>Incident points, for balance = incidents.</source>
         <translation>警情点，用于按警情均衡（balance = incidents）。</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/processing/buildcells.py" line="66"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/buildcells.py" line="73"/>
         <source>Cells to keep exactly as drawn (with their cell_id when it is a whole number in 1..N, police_office and officer); the rest of the area is divided into the remaining cells.</source>
         <translation>按原样保留的网格（cell_id 为 1..N 内的整数时保留编号，并保留 police_office 和 officer）；其余区域划分为剩下的网格。</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/processing/buildcells.py" line="75"/>
-        <source>Road ends within twice this distance of each other are joined; gaps and overshoots up to it are closed or trimmed; blocks thinner than it are merged into a neighbour.</source>
-        <translation>相距在此距离两倍以内的路端会被连接；不超过此距离的缺口和出头会被闭合或裁剪；比此距离更窄的地块并入相邻地块。</translation>
+        <location filename="../../lever_grid/qgis_plugin/processing/buildcells.py" line="82"/>
+        <source>Dangling road ends within twice this distance of each other (within it of a junction) are joined; gaps and overshoots up to it are closed or trimmed; blocks thinner than it are merged into a neighbour.</source>
+        <translation>彼此距离在该距离两倍以内（或距路口在该距离以内）的悬空路端被连接；该距离以内的缺口和出头被闭合或裁剪；比该距离更窄的地块并入相邻地块。</translation>
     </message>
     <message>
         <location filename="../../lever_grid/qgis_plugin/processing/buildcells.py" line="79"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/buildcells.py" line="90"/>
+        <source>Without a boundary: how far the derived outline runs outside the outer roads.</source>
+        <translation>未给定边界时：推导出的村界在最外侧道路以外延伸的距离。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/buildcells.py" line="96"/>
+        <source>Road field giving grade levels: roads on different levels cross without a junction. Empty: the OSM fields bridge, tunnel and layer when the roads have them.</source>
+        <translation>表示道路立体层级的字段：不同层级的道路交叉但不形成路口。为空时：道路具有 OSM 字段 bridge、tunnel、layer 时使用它们。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/buildcells.py" line="99"/>
         <source>Receives the layer cells.</source>
         <translation>接收图层 cells。</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/processing/buildcells.py" line="72"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/buildcells.py" line="79"/>
         <source>Snap distance (m)</source>
         <translation>吸附距离（米）</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/processing/buildcells.py" line="50"/>
-        <location filename="../../lever_grid/qgis_plugin/processing/validatecells.py" line="41"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/buildcells.py" line="87"/>
+        <source>Outline margin (m)</source>
+        <translation>村界边距（米）</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/buildcells.py" line="93"/>
+        <source>Grade level field</source>
+        <translation>立体层级字段</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/buildcells.py" line="57"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/validatecells.py" line="49"/>
         <source>Village boundary</source>
         <translation>村界</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/processing/buildcells.py" line="55"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/buildcells.py" line="62"/>
         <source>Number of cells (N)</source>
         <translation>网格数（N）</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/processing/buildcells.py" line="60"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/buildcells.py" line="67"/>
         <source>Balance</source>
         <translation>均衡指标</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/processing/buildcells.py" line="67"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/buildcells.py" line="74"/>
         <source>Locked cells</source>
         <translation>锁定网格</translation>
     </message>
     <message>
         <location filename="../../lever_grid/qgis_plugin/processing/buildcells.py" line="82"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/buildcells.py" line="102"/>
         <source>Cells</source>
         <translation>网格</translation>
     </message>
@@ -1575,26 +1600,27 @@
     </message>
     <message>
         <location filename="../../lever_grid/qgis_plugin/processing/validatecells.py" line="22"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/validatecells.py" line="26"/>
         <source>Validate grid cells</source>
         <translation>检查网格</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/processing/validatecells.py" line="23"/>
-        <source>Checks a cells layer (hand-drawn or built) and writes one feature per problem to the layer problems of a GeoPackage: overlap (two cells share area), gap (area inside the boundary no cell covers), sliver (a cell or part of one thinner than Polsby–Popper 0.05 or smaller than 10 m²), crosses_road (a cell edge cuts a road away from any junction), duplicate_id, missing_id and invalid_geometry. Fields: problem, cell_id (the cell, or &apos;a,b&apos; for the cells involved), area_m2, detail.</source>
-        <translation>检查网格图层（手绘或生成的），每个问题写成 GeoPackage 中 problems 图层的一个要素：overlap（两个网格有重叠）、gap（边界内没有网格覆盖的区域）、sliver（网格或其一部分的 Polsby–Popper 紧凑度低于 0.05，或面积小于 10 平方米）、crosses_road（网格边界在路口之外穿过道路）、duplicate_id、missing_id 和 invalid_geometry。字段：problem、cell_id（该网格，或相关网格“a,b”）、area_m2、detail。</translation>
+        <location filename="../../lever_grid/qgis_plugin/processing/validatecells.py" line="27"/>
+        <source>Checks a cells layer (hand-drawn or built) and writes one feature per problem to the layer problems of a GeoPackage: overlap (two cells share area), gap (area inside the boundary no cell covers), sliver (a cell or part of one thinner than Polsby–Popper 0.05 or smaller than 10 m²), crosses_road (a cell edge cuts a road away from any junction), duplicate_id, missing_id and invalid_geometry. Fields: problem, cell_id (the cell, or &apos;a,b&apos; for the cells involved), area_m2, detail. With Repair, cell edges within the tolerance of a road are snapped onto it, gaps are closed and overlaps removed inside the boundary: the repaired cells go to the layer cells, and what changed (snapped, overlap_removed, gap_closed) to the problems layer before the problems left.</source>
+        <translation>检查网格图层（手绘或生成的），每个问题写成 GeoPackage 中 problems 图层的一个要素：overlap（两个网格有重叠）、gap（边界内没有网格覆盖的区域）、sliver（网格或其一部分的 Polsby–Popper 紧凑度低于 0.05，或面积小于 10 平方米）、crosses_road（网格边界在路口之外穿过道路）、duplicate_id、missing_id 和 invalid_geometry。字段：problem、cell_id（该网格，或相关网格“a,b”）、area_m2、detail。选择修复时，距道路在容差以内的网格边界被吸附到道路上，边界内的空隙被填补、重叠被去除：修复后的网格写入图层 cells，所做的修改（snapped、overlap_removed、gap_closed）写在 problems 图层中剩余问题之前。</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/processing/validatecells.py" line="34"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/validatecells.py" line="42"/>
         <source>Polygon layer of grid cells with a cell_id field.</source>
         <translation>带 cell_id 字段的网格面图层。</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/processing/validatecells.py" line="37"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/validatecells.py" line="45"/>
         <source>Road centrelines: enables the check for cell edges cutting across roads.</source>
         <translation>道路中心线：用于检查网格边界是否穿过道路。</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/processing/validatecells.py" line="40"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/validatecells.py" line="48"/>
         <source>The area the cells should cover. Default: the cells&apos; outer outline, so only holes between cells count as gaps.</source>
         <translation>网格应覆盖的区域。默认：网格的外轮廓，因此只有网格之间的空洞算作缺口。</translation>
     </message>
@@ -1605,11 +1631,43 @@
     </message>
     <message>
         <location filename="../../lever_grid/qgis_plugin/processing/validatecells.py" line="48"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/validatecells.py" line="52"/>
+        <source>Snap cell edges near roads onto them, close gaps and remove overlaps; writes the repaired cells.</source>
+        <translation>将靠近道路的网格边界吸附到道路上，填补空隙并去除重叠；写出修复后的网格。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/validatecells.py" line="60"/>
+        <source>Cell edges within this distance of a road are snapped onto it; edges farther away stay as drawn.</source>
+        <translation>距道路在此距离以内的网格边界被吸附到道路上；更远的边界保持原样。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/validatecells.py" line="62"/>
+        <source>Receives the layer problems (empty when the cells are clean) and, with Repair, the layer cells.</source>
+        <translation>接收图层 problems（网格没有问题时为空），选择修复时还接收图层 cells。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/validatecells.py" line="57"/>
+        <source>Repair tolerance (m)</source>
+        <translation>修复容差（米）</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/validatecells.py" line="53"/>
+        <source>Repair the cells</source>
+        <translation>修复网格</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/validatecells.py" line="66"/>
         <source>Problems</source>
         <translation>问题</translation>
     </message>
     <message>
         <location filename="../../lever_grid/qgis_plugin/processing/validatecells.py" line="49"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/validatecells.py" line="67"/>
+        <source>Repaired cells</source>
+        <translation>修复后的网格</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/processing/validatecells.py" line="68"/>
         <source>Number of problems</source>
         <translation>问题数</translation>
     </message>

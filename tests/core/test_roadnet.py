@@ -225,3 +225,86 @@ def test_sample_broken_roads_give_the_same_faces():
     assert (sym / clean.area).max() < 0.01
     assert (broken.adjacency > 0).toarray().tolist() == (clean.adjacency > 0).toarray().tolist()
     assert clean.counts["dangles_m"] == pytest.approx(broken.counts["dangles_m"], abs=3.0)
+
+
+# ------------------------------------------------------------------------ grade levels
+
+
+def overpass_case():
+    """A 2 x 1 block grid and a flyover crossing its middle street and both blocks."""
+    grid = list(grid_roads(2, 1))
+    bridge = LineString([(X0 - 50, Y0 + 20), (X0 + 250, Y0 + 80)])
+    return np.array([*grid, bridge], dtype=object), np.array([0] * len(grid) + [1])
+
+
+def test_an_overpass_makes_no_junction():
+    from lever_grid.core.grid.roadnet import repair_network
+
+    lines, levels = overpass_case()
+    pieces, piece_level, counts = repair_network(lines, levels)
+    crossing = shapely.intersection(lines[-1], shapely.union_all(lines[:-1]))
+    ends = np.concatenate([shapely.get_coordinates(shapely.get_point(pieces, 0)),
+                           shapely.get_coordinates(shapely.get_point(pieces, -1))])
+    # no piece ends where the flyover passes over a street: it stays one line
+    for x, y in shapely.get_coordinates(crossing):
+        assert np.hypot(ends[:, 0] - x, ends[:, 1] - y).min() > 1.0
+    assert (piece_level == 1).sum() == 1
+    assert len(pieces) == len(lines)
+    # the ground streets make the same two blocks as without the flyover
+    faces = build_faces(pieces[piece_level == 0], elevated=pieces[piece_level == 1])
+    clean, _ = faces_of(grid_roads(2, 1))
+    assert len(faces) == 2
+    assert all(shapely.equals_exact(faces.geoms, clean.geoms, tolerance=0))
+    # the flyover's metres count in the blocks it runs over (nothing outside the blocks
+    # without a boundary: 2 x 50 m of it, and 2 x 8 m... measured with shapely)
+    inside = shapely.length(shapely.intersection(lines[-1], shapely.box(X0, Y0, X0 + 200,
+                                                                        Y0 + 100)))
+    assert faces.road_length.sum() == pytest.approx(700.0 + inside)
+    # with the level ignored, the same lines are noded at the two street crossings
+    flat, _ = repair_roads(lines)
+    assert len(flat) > len(pieces)
+
+
+def test_road_levels_from_osm_tags_and_a_field():
+    import geopandas as gpd
+
+    from lever_grid.core.errors import InputError
+    from lever_grid.core.grid.levels import road_levels
+
+    line = LineString([(0, 0), (1, 0)])
+    g = gpd.GeoDataFrame({
+        "bridge": ["yes", None, None, "no", None, "viaduct"],
+        "tunnel": [None, "yes", "building_passage", None, None, None],
+        "layer": [None, None, None, None, "-2;1", "2"],
+        "grade": ["0", "yes", "", "-1", None, "2"],
+    }, geometry=[line] * 6)
+    assert road_levels(g).tolist() == [1, -1, 0, 0, -2, 2]
+    assert road_levels(g, "grade").tolist() == [0, 1, 0, -1, 0, 2]
+    with pytest.raises(InputError, match="no field 'height'"):
+        road_levels(g, "height")
+
+
+def test_ends_that_touch_never_move():
+    # two exact junctions 4 m apart (a sidewalk junction beside a road junction): the old
+    # repair joined every end within 2 x snap; now neither moves
+    road = LineString([(X0, Y0), (X0 + 100, Y0)])
+    side_road = LineString([(X0 + 50, Y0), (X0 + 50, Y0 + 60)])
+    walk = LineString([(X0, Y0 + 4), (X0 + 100, Y0 + 4)])
+    path = LineString([(X0 + 54, Y0 + 4), (X0 + 54, Y0 + 70)])
+    lines = np.array([road, side_road, walk, path], dtype=object)
+    pieces, counts = repair_roads(lines)
+    # the dangling ends of road and walk lie side by side, 4 m apart: parallel lines, not
+    # a broken junction, so they are not joined either (the old repair merged the walk
+    # into the road)
+    assert counts["ends_moved"] == 0 and counts["junctions"] == 0
+    assert counts["collapsed"] == 0
+    assert shapely.length(pieces).sum() == pytest.approx(shapely.length(lines).sum())
+    have = {tuple(c) for c in shapely.get_coordinates(pieces)}
+    assert {tuple(c) for c in shapely.get_coordinates(lines)} <= have
+
+
+def test_faces_outline_is_their_union_or_the_boundary():
+    faces, _ = faces_of(grid_roads(2, 1))
+    assert faces.outline.equals(shapely.box(X0, Y0, X0 + 200, Y0 + 100))
+    box = shapely.box(X0 - 10, Y0 - 10, X0 + 210, Y0 + 110)
+    assert faces_of(grid_roads(2, 1), box)[0].outline is box

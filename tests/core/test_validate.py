@@ -217,3 +217,22 @@ def test_gap_along_the_road_network_edge_needs_roads():
     # a cell edge drawn a metre inside the outer road is drawing tolerance
     cells.loc[2, "geometry"] = shapely.box(X0 + 200, Y0, X0 + 299, Y0 + 100)
     assert len(validate_cells(cells, roads=streets)[0]) == 0
+
+
+def test_a_bridge_over_a_cell_edge_is_no_crossing():
+    import geopandas as gpd
+    from shapely import LineString
+
+    from tests.core.test_roadnet import X0, Y0, grid_roads
+
+    # two cells cut across the blocks (no road there) and a footbridge over the cut
+    halves = [shapely.box(X0, Y0, X0 + 100, Y0 + 50), shapely.box(X0, Y0 + 50, X0 + 100,
+                                                                   Y0 + 100)]
+    cells = gpd.GeoDataFrame({"cell_id": [1, 2]}, geometry=halves, crs="EPSG:4547")
+    flyover = LineString([(X0 + 50, Y0 + 10), (X0 + 50, Y0 + 90)])
+    roads = gpd.GeoDataFrame({"bridge": [None] * 4 + ["yes"]},
+                             geometry=[*grid_roads(1, 1), flyover], crs="EPSG:4547")
+    problems, _ = validate_cells(cells, roads=roads)
+    assert "crosses_road" not in set(problems.problem)
+    problems, _ = validate_cells(cells, roads=roads.drop(columns="bridge"))
+    assert list(problems.problem) == ["crosses_road"]

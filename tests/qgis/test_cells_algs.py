@@ -37,12 +37,12 @@ def test_parameters_and_help(algs):
     build = algs.algorithmById("levergrid:buildcells")
     names = {p.name() for p in build.parameterDefinitions()}
     assert {"ROADS", "BOUNDARY", "COUNT", "BALANCE", "INCIDENTS", "LOCKED", "SNAP",
-            "OUTPUT"} <= names
+            "MARGIN", "NO_NODE_FIELD", "OUTPUT"} <= names
     assert build.parameterDefinition("BALANCE").options() == ["road_length", "incidents",
                                                               "area"]
     validate = algs.algorithmById("levergrid:validatecells")
-    assert {p.name() for p in validate.parameterDefinitions()} >= {"CELLS", "ROADS",
-                                                                    "BOUNDARY", "OUTPUT"}
+    assert {p.name() for p in validate.parameterDefinitions()} >= {
+        "CELLS", "ROADS", "BOUNDARY", "REPAIR", "TOLERANCE", "OUTPUT"}
     for alg in (build, validate):
         assert all(p.help() for p in alg.parameterDefinitions())
         assert alg.shortHelpString()
@@ -55,7 +55,8 @@ def test_buildcells_matches_the_cli(algs, tmp_path, roads):
                                            "OUTPUT": str(out_qgis)})
     assert res["OUTPUT"] == str(out_qgis)
     assert res["CELLS"] == f"{out_qgis}|layername=cells"
-    assert res["FACES"] == 18
+    assert res["FACES"] == 20  # 18 blocks + the lanes leaving the village (every road metre)
+    assert 0.0 < res["ROAD_EDGE_SHARE"] <= 1.0
     assert res["BALANCE_RATIO"] <= 2.0
     out_cli = tmp_path / "cli.gpkg"
     cli = subprocess.run([sys.executable, "-m", "lever_grid", "cells", "--roads", layer(roads),
@@ -88,7 +89,7 @@ def test_buildcells_with_boundary_and_incidents(algs, tmp_path):
 def test_buildcells_bad_count_is_a_processing_error(algs, tmp_path):
     from qgis.core import QgsProcessingException
 
-    with pytest.raises(QgsProcessingException, match="N = 30 but the roads enclose only 18"):
+    with pytest.raises(QgsProcessingException, match="N = 30 but the roads enclose only 20"):
         run_alg("levergrid:buildcells", {"ROADS": layer("roads"), "COUNT": 30,
                                          "OUTPUT": str(tmp_path / "x.gpkg")})
     assert not (tmp_path / "x.gpkg").exists()
@@ -110,3 +111,35 @@ def test_validatecells_sample_and_a_broken_copy(algs, tmp_path):
     assert res["COUNT"] == 1
     problems = gpd.read_file(tmp_path / "p2.gpkg", layer="problems")
     assert problems.problem.tolist() == ["duplicate_id"]
+
+
+def test_validatecells_repair_matches_the_cli(algs, tmp_path):
+    from tests.core.test_repair_cells import damaged
+
+    true, bad = damaged()
+    src = tmp_path / "drawn.gpkg"
+    bad.to_file(src, layer="cells")
+    out = tmp_path / "fixed.gpkg"
+    res = run_alg("levergrid:validatecells", {
+        "CELLS": f"{src}|layername=cells", "ROADS": layer("roads"),
+        "BOUNDARY": layer("boundary"), "REPAIR": True, "OUTPUT": str(out)})
+    assert res["COUNT"] == 0
+    assert res["CELLS"] == f"{out}|layername=cells"
+    fixed = gpd.read_file(out, layer="cells")
+    hd = shapely.hausdorff_distance(fixed.geometry.to_numpy(), true.geometry.to_numpy())
+    assert hd.max() < 0.5
+    changes = gpd.read_file(out, layer="problems")
+    assert set(changes.problem) == {"snapped", "overlap_removed", "gap_closed"}
+
+
+def test_buildcells_on_a_real_osm_suburb_with_a_level_field(algs, tmp_path):
+    kotka = ROOT / "tests" / "data" / "real" / "kotka_karhula.gpkg"
+    out = tmp_path / "kotka.gpkg"
+    res = run_alg("levergrid:buildcells", {"ROADS": f"{kotka}|layername=roads", "COUNT": 6,
+                                           "NO_NODE_FIELD": "layer", "MARGIN": 20.0,
+                                           "OUTPUT": str(out)})
+    cells = gpd.read_file(out, layer="cells")
+    assert len(cells) == 6 and cells.is_valid.all()
+    assert (cells.geom_type == "Polygon").all()
+    assert res["BALANCE_RATIO"] <= 2.0
+    assert 0.0 < res["ROAD_EDGE_SHARE"] < 1.0

@@ -39,7 +39,10 @@ from ..errors import InputError
 from ..geometry import group_union
 from ..inputs.cells import normalize_polygons
 from ..progress import Progress
-from .roadnet import Faces, build_faces, repair_roads
+from .levels import road_levels
+from .outline import CLOSE_M, MARGIN_M, derive_outline
+from .quiet import quiet
+from .roadnet import Faces, build_faces, repair_network
 
 __all__ = [
     "BALANCE", "polsby_popper", "cell_order", "partition_faces", "build_cells", "cell_road_length",
@@ -62,6 +65,15 @@ MULTI_START_FACES = 3000
 
 
 NAME = "网格 {}"
+
+
+#: The road-length balance (max/min per cell) aimed for; above it the faces are split
+#: further once, and the log names the face that keeps the ratio up.
+BALANCE_GOAL = 2.0
+
+
+#: ... faces with more road than this share of a cell's are then split.
+SPLIT_SHARE = 0.5
 
 
 _LINES = ("LineString", "MultiLineString")
@@ -767,6 +779,7 @@ def _locked_ids(locked: gpd.GeoDataFrame, count: int, progress: Progress) -> np.
     return ids.astype(np.int64).to_numpy()
 
 
+@quiet
 def build_cells(
     roads: gpd.GeoDataFrame,
     count: int,
@@ -776,22 +789,29 @@ def build_cells(
     incidents: gpd.GeoDataFrame | None = None,
     locked: gpd.GeoDataFrame | None = None,
     snap: float = 3.0,
+    no_node_field: str | None = None,
+    margin: float = MARGIN_M,
     progress: Progress | None = None,
 ) -> tuple[gpd.GeoDataFrame, dict]:
-    """Split the area the roads enclose into ``count`` grid cells.
+    """Split the village outline into ``count`` grid cells.
 
     Parameters
     ----------
     roads : road centrelines ((Multi)LineString) in any CRS; a layer without CRS is
         accepted only when ``roads.attrs["local"]`` is True (site plan in metres).
     count : number of cells N (locked cells included).
-    boundary : village outline; default: the network's outer edge (the union of the faces
-        the roads enclose). Roads outside it are clipped.
+    boundary : village outline, tiled exactly by the cells; roads outside it are clipped
+        (and reported). Default: derived from the roads
+        (:func:`lever_grid.core.grid.outline.derive_outline` with ``margin``), holding
+        every road metre.
     balance : ``road_length`` (a road on a cell border counts half to each side),
         ``incidents`` (points per cell; needs ``incidents``) or ``area``.
     locked : cells kept as they are; faces whose representative point falls in one belong
         to it, the other faces make the remaining ``count - len(locked)`` cells.
-    snap : repair tolerance in metres (see :mod:`lever_grid.core.roadnet`).
+    snap : repair tolerance in metres (see :mod:`lever_grid.core.grid.roadnet`).
+    no_node_field : field giving grade levels instead of OSM ``bridge``/``tunnel``/
+        ``layer`` (see :mod:`lever_grid.core.grid.levels`).
+    margin : metres between the outer roads and a derived outline.
 
     Returns
     -------
@@ -801,6 +821,8 @@ def build_cells(
     """
     progress = progress or Progress()
     count = _check_args(count, balance, incidents, snap)
+    if not np.isfinite(margin) or margin < 0:
+        raise InputError(f"margin {margin!r} must be a number >= 0 (metres)")
     roads = _check_roads(roads, progress)
     roads_crs = roads.crs
     frame = MetricFrame.of(roads)
@@ -814,12 +836,21 @@ def build_cells(
               else None)
     progress.step(0.02)
 
-    pieces, repair = repair_roads(roads_m.geometry.to_numpy(), snap, progress)
+    levels = road_levels(roads_m, no_node_field)
+    pieces, piece_level, repair = repair_network(roads_m.geometry.to_numpy(), levels,
+                                                 snap=snap, progress=progress)
     progress.step(0.1)
-    outline = None
+    ground, elevated = pieces[piece_level == 0], pieces[piece_level != 0]
     if boundary_m is not None and len(boundary_m):
         outline = shapely.union_all(boundary_m.geometry.to_numpy())
-    faces = build_faces(pieces, outline, snap=snap, progress=progress)
+        progress.info(f"outline: the boundary given, {shapely.area(outline):,.0f} m²")
+    else:
+        outline = derive_outline(pieces, margin)
+        progress.info(f"outline: derived from the roads (every road grown by {margin:g} m, "
+                      f"gaps under {2 * CLOSE_M:g} m between roads closed, holes filled), "
+                      f"{shapely.area(outline):,.0f} m²")
+    faces = build_faces(ground, outline, snap=snap, progress=progress, elevated=elevated,
+                        tessellate=True)
     progress.step(0.2)
     where = _where(roads, "roads")
     if len(faces) == 0:
@@ -832,12 +863,67 @@ def build_cells(
     labels, n_locked, locked_geoms = _assign_locked(faces, locked_m, count, progress)
     free = labels < 0
     k_free = count - n_locked
-    _partition_free(faces, weight, labels, free, k_free, n_locked, progress.sub(0.2, 0.9))
+    target = float(weight.sum()) / count
+    splittable = balance == "road_length" and n_locked == 0
+    # a face heavier than BALANCE_GOAL times the mean of the other cells makes the goal
+    # impossible: go straight to the finer faces; otherwise partition and split only when
+    # the goal is missed
+    heaviest = float(weight.max()) if len(weight) else 0.0
+    rest = (float(weight.sum()) - heaviest) / max(count - 1, 1)
+    coarse = splittable and count > 1 and heaviest > BALANCE_GOAL * max(rest, 1e-12)
+    ratio = np.inf
+    if not coarse:
+        _partition_free(faces, weight, labels, free, k_free, n_locked,
+                        progress.sub(0.2, 0.75))
+        ratio = _ratio(np.bincount(labels, weights=weight, minlength=count))
+    if ratio > BALANCE_GOAL and splittable:
+        # heavy faces: split them along the midlines between their roads
+        finer = build_faces(ground, outline, snap=snap, progress=Progress(),
+                            elevated=elevated, tessellate=True,
+                            split_above=SPLIT_SHARE * target)
+        if len(finer) > len(faces) or coarse:
+            f_weight = _face_weights(finer, balance, points, Progress())
+            f_labels = np.full(len(finer), -1, dtype=np.int64)
+            _partition_free(finer, f_weight, f_labels, f_labels < 0, count, 0,
+                            progress.sub(0.75 if not coarse else 0.2, 0.9))
+            f_ratio = _ratio(np.bincount(f_labels, weights=f_weight, minlength=count))
+            if f_ratio < ratio or coarse:
+                was = f"{ratio:.2f}" if np.isfinite(ratio) else (
+                    f"a face with {float(weight.max()):,.0f} m against {target:,.0f} m "
+                    "per cell")
+                progress.info(f"balance: {len(finer) - len(faces)} more face(s) from splitting "
+                              f"faces with over {SPLIT_SHARE * target:,.0f} m of road along the "
+                              f"midlines between their roads (max/min before: {was}; "
+                              f"after: {f_ratio:.2f})")
+                faces, weight, labels, ratio = finer, f_weight, f_labels, f_ratio
+    if ratio > BALANCE_GOAL:
+        _explain_balance(faces, weight, count, ratio, progress)
     cells = _assemble(faces, labels, count, locked_m, locked_geoms, roads_m, progress)
     report = _report(cells, faces, repair, weight, labels, count, balance)
     cells = frame.back(cells)
     progress.step(1.0)
     return cells, report
+
+
+def _explain_balance(faces: Faces, weight: np.ndarray, count: int, ratio: float,
+                     progress: Progress) -> None:
+    """Log the face that keeps the max/min ratio above the goal, when one does."""
+    heavy = int(np.argmax(weight))
+    total = float(weight.sum())
+    rest = (total - weight[heavy]) / max(count - 1, 1)
+    bound = weight[heavy] / rest if rest > 0 and count > 1 else 1.0
+    x, y = faces.xy[heavy]
+    if bound > 1.0:
+        progress.info(f"balance: max/min {ratio:.2f} is above {BALANCE_GOAL:g}; face "
+                      f"{heavy + 1} (centroid {x:.1f}, {y:.1f}; {weight[heavy]:,.0f}, "
+                      f"{faces.area[heavy]:,.0f} m²) is heavier than the other cells can be "
+                      f"on average ({rest:,.0f}), so no partition beats {bound:.2f}")
+    else:
+        light = int(np.argmin(np.where(weight > 0, weight, np.inf)))
+        progress.info(f"balance: max/min {ratio:.2f} is above {BALANCE_GOAL:g}; the faces "
+                      f"are too coarse for {count} cells (heaviest face {heavy + 1}: "
+                      f"{weight[heavy]:,.0f}, lightest face {light + 1}: "
+                      f"{weight[light]:,.0f})")
 
 
 def _assign_locked(faces: Faces, locked_m, count: int, progress: Progress):
@@ -998,6 +1084,19 @@ def cell_road_length(cells: np.ndarray, roads: np.ndarray, tol: float = 1e-6) ->
                        minlength=len(cells))
 
 
+def _road_edge_share(faces: Faces, labels: np.ndarray) -> float:
+    """Share of the length of edges between two cells that runs along a road."""
+    table = faces.edge_table
+    if table is None or len(table) == 0:
+        return 0.0
+    left, right = table[:, 0].astype(np.int64), table[:, 1].astype(np.int64)
+    both = (left >= 0) & (right >= 0)
+    between = np.zeros(len(table), dtype=bool)
+    between[both] = labels[left[both]] != labels[right[both]]
+    total = float(table[between, 2].sum())
+    return float(table[between & (table[:, 3] > 0), 2].sum()) / total if total > 0 else 1.0
+
+
 def _ratio(values: np.ndarray) -> float:
     lo = float(values.min()) if len(values) else 0.0
     return float(values.max()) / lo if lo > 0 else float("inf")
@@ -1015,7 +1114,9 @@ def _report(cells: gpd.GeoDataFrame, faces: Faces, repair: dict, weight: np.ndar
     else:
         measure = np.bincount(labels, weights=weight, minlength=count)
     ratio = _ratio(measure)
+    share = _road_edge_share(faces, labels)
     report = {
+        "road_edge_share": round(share, 4),
         "faces": len(faces), "cells": count, "balance": balance,
         "balance_ratio": round(ratio, 4), "road_length_ratio": round(_ratio(road), 4),
         "pp_min": round(float(pp.min()), 4), "pp_mean": round(float(pp.mean()), 4),
@@ -1024,14 +1125,16 @@ def _report(cells: gpd.GeoDataFrame, faces: Faces, repair: dict, weight: np.ndar
     }
     unit = {"road_length": "m of road", "area": "m²", "incidents": "incidents"}[balance]
     report["summary"] = [
-        f"repair: {repair['junctions']} junction(s) joined ({repair['ends_moved']} end(s) "
-        f"moved), {repair['undershoots']} undershoot(s) closed, {repair['overshoots']} "
-        f"overshoot(s) trimmed, {repair['duplicates']} duplicate(s) merged, "
-        f"{repair['zero_length']} zero-length dropped",
+        f"repair: {repair['junctions']} junction(s) joined, {repair['undershoots']} "
+        f"undershoot(s) closed ({repair['ends_moved']} end(s) moved, max "
+        f"{repair.get('moved_max_m', 0):.2f} m, median {repair.get('moved_median_m', 0):.2f} "
+        f"m), {repair['overshoots']} overshoot(s) trimmed, {repair['duplicates']} "
+        f"duplicate(s) merged, {repair['zero_length']} zero-length dropped",
         f"faces: {len(faces)} ({faces.counts.get('dangles_m', 0):g} m of dead ends inside "
         f"faces, {faces.counts.get('clipped_m', 0):g} m of road outside clipped)",
         f"cells: {count}; {balance.replace('_', ' ')} per cell {measure.min():,.0f}–"
         f"{measure.max():,.0f} {unit}, balance ratio max/min {ratio:.2f}",
         f"compactness (Polsby–Popper): min {pp.min():.2f}, mean {pp.mean():.2f}",
+        f"cell edges on roads: {100 * share:.1f} % of the edges between cells",
     ]
     return report

@@ -32,8 +32,9 @@ from scipy.spatial import cKDTree
 
 from ..geometry import expand_pairs, group_union
 from ..progress import Progress
+from .quiet import quiet
 
-__all__ = ["Faces", "repair_roads", "build_faces"]
+__all__ = ["Faces", "repair_roads", "repair_network", "build_faces"]
 
 
 #: Distance (metres) under which a point counts as lying on a line.
@@ -58,6 +59,8 @@ class Faces:
     road_sides : ``(R, 2)`` face left and right of each of ``roads`` (-1: none; the same
         face twice for a dead end inside it).
     counts : numbers logged while building the faces.
+    edge_table : ``(E, 4)`` per edge: face left, face right (-1: none), length, 1 if the
+        edge lies on a (ground) road else 0.
     """
 
     geoms: np.ndarray
@@ -70,9 +73,18 @@ class Faces:
     roads: np.ndarray
     road_sides: np.ndarray
     counts: dict = field(default_factory=dict)
+    edge_table: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.geoms)
+
+    @property
+    def outline(self) -> object:
+        """The area the faces cover: the boundary when one was given, else their union
+        (None without faces)."""
+        if self.boundary is not None:
+            return self.boundary
+        return shapely.union_all(self.geoms) if len(self.geoms) else None
 
 
 def _lines(geoms: np.ndarray) -> np.ndarray:
@@ -87,6 +99,20 @@ def _canonical(lines: np.ndarray) -> tuple[np.ndarray, int]:
     wkb = np.asarray(shapely.to_wkb(lines, output_dimension=2, byte_order=1), dtype=object)
     _, first = np.unique(wkb.astype(bytes), return_index=True)
     return lines[first], len(lines) - len(first)  # sorted by WKB
+
+
+def _canonical_levels(lines: np.ndarray, level: np.ndarray
+                      ) -> tuple[np.ndarray, np.ndarray, int]:
+    """:func:`_canonical` per grade level (a bridge drawn over a road is no duplicate)."""
+    out, out_level, dropped = [], [], 0
+    for lv in np.unique(level):  # a handful of levels
+        kept, n = _canonical(lines[level == lv])
+        out.append(kept)
+        out_level.append(np.full(len(kept), lv, dtype=np.int64))
+        dropped += n
+    if not out:
+        return lines, level, 0
+    return np.concatenate(out), np.concatenate(out_level), dropped
 
 
 def _ends(lines: np.ndarray) -> np.ndarray:
@@ -106,12 +132,68 @@ def _set_ends(lines: np.ndarray, ends: np.ndarray) -> np.ndarray:
     return shapely.linestrings(coords, indices=index)
 
 
-def _cluster_ends(ends: np.ndarray, reach: float) -> np.ndarray:
+def _touching(lines: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Whether each road end already meets another road exactly (on its end or along it),
+    or closes its own road into a loop. Such ends are never moved."""
+    points = shapely.points(ends)
+    end_i, line_i = shapely.STRtree(lines).query(points, predicate="dwithin", distance=ON_LINE)
+    touch = np.zeros(len(ends), dtype=bool)
+    touch[end_i[line_i != end_i // 2]] = True
+    closed = np.repeat(shapely.is_closed(lines), 2)
+    return touch | closed
+
+
+def _end_directions(lines: np.ndarray) -> np.ndarray:
+    """Unit vector pointing out of the road at each end ``(2L, 2)``."""
+    coords, index = shapely.get_coordinates(lines, return_index=True)
+    counts = np.bincount(index, minlength=len(lines))
+    first = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    last = first + counts - 1
+    out = np.stack([coords[first] - coords[first + 1], coords[last] - coords[last - 1]],
+                   axis=1).reshape(-1, 2)
+    norm = np.hypot(out[:, 0], out[:, 1])
+    return out / np.maximum(norm, 1e-300)[:, None]
+
+
+#: Two road ends side by side (outward directions within 25°, the gap between them more
+#: than 60° off that direction) belong to parallel lines, not to a broken junction.
+PARALLEL_COS = float(np.cos(np.radians(25.0)))
+
+
+SIDEWAYS_COS = float(np.cos(np.radians(60.0)))
+
+
+def _side_by_side(ends: np.ndarray, directions: np.ndarray, pairs: np.ndarray) -> np.ndarray:
+    a, b = pairs[:, 0], pairs[:, 1]
+    same_way = (directions[a] * directions[b]).sum(axis=1) > PARALLEL_COS
+    gap = ends[b] - ends[a]
+    dist = np.hypot(gap[:, 0], gap[:, 1])
+    along = np.abs((gap * directions[a]).sum(axis=1)) / np.maximum(dist, 1e-300)
+    return same_way & (along < SIDEWAYS_COS) & (dist > 0)
+
+
+def _cluster_ends(ends: np.ndarray, reach: float, touch: np.ndarray | None = None,
+                  snap: float | None = None, directions: np.ndarray | None = None
+                  ) -> np.ndarray:
     """Cluster labels of road ends: single linkage within ``reach``, except between the two
-    ends of one road; a cluster wider than ``reach`` is split by complete linkage."""
+    ends of one road; a cluster wider than ``reach`` is split by complete linkage.
+
+    With ``touch`` (ends that already meet a road exactly): two such ends join only when
+    they coincide (two exact junctions a few metres apart stay apart), and a dangling end
+    joins a touching one only within ``snap``. With ``directions`` (see
+    :func:`_end_directions`), ends side by side of parallel lines never join.
+    """
     n = len(ends)
     pairs = cKDTree(ends).query_pairs(reach, output_type="ndarray") if reach > 0 else \
         np.empty((0, 2), dtype=int)
+    if touch is not None and len(pairs):
+        ta, tb = touch[pairs[:, 0]], touch[pairs[:, 1]]
+        d = np.hypot(*(ends[pairs[:, 0]] - ends[pairs[:, 1]]).T)
+        one = ta != tb
+        keep = ~(ta & tb) & (~one | (d <= (reach / 2 if snap is None else snap)))
+        pairs = pairs[keep]
+    if directions is not None and len(pairs):
+        pairs = pairs[~_side_by_side(ends, directions, pairs)]
     exact = _exact_pairs(ends)
     pairs = np.concatenate([pairs, exact]) if len(pairs) else exact
     pairs = pairs[pairs[:, 0] // 2 != pairs[:, 1] // 2] if len(pairs) else pairs
@@ -139,12 +221,14 @@ def _exact_pairs(ends: np.ndarray) -> np.ndarray:
     return np.stack([order[:-1][same], order[1:][same]], axis=1)
 
 
-def _cluster_points(ends: np.ndarray, labels: np.ndarray) -> np.ndarray:
+def _cluster_points(ends: np.ndarray, labels: np.ndarray,
+                    touch: np.ndarray | None = None) -> np.ndarray:
     """The point each cluster of ends is joined at.
 
-    Where two or more ends of a cluster already meet exactly, that junction is kept (the
-    most ends, then the lowest coordinates): a clean junction does not move for one road
-    drawn a little long or short. Otherwise the mean of the ends, summed in a fixed order.
+    Where ends of a cluster already meet a road exactly (``touch``; by default: two or
+    more ends at the same coordinates), that junction is kept (the most ends, then the
+    lowest coordinates): a clean junction does not move for one road drawn a little long
+    or short. Otherwise the mean of the ends, summed in a fixed order.
     """
     k = labels.max() + 1
     order = np.lexsort((ends[:, 1], ends[:, 0], labels))
@@ -155,9 +239,12 @@ def _cluster_points(ends: np.ndarray, labels: np.ndarray) -> np.ndarray:
     count = np.bincount(labels, minlength=k)
     mean = np.stack([np.bincount(labels, weights=offset[:, i], minlength=k) for i in (0, 1)], 1)
     points = base + mean / count[:, None]
-    rows = np.column_stack([labels, ends])
+    sel = np.ones(len(ends), dtype=bool) if touch is None else touch
+    rows = np.column_stack([labels[sel], ends[sel]])
+    if len(rows) == 0:
+        return points
     uniq, mult = np.unique(rows, axis=0, return_counts=True)
-    shared = mult >= 2
+    shared = mult >= 2 if touch is None else np.ones(len(uniq), dtype=bool)
     if shared.any():
         uniq, mult = uniq[shared], mult[shared]
         pick = np.lexsort((uniq[:, 2], uniq[:, 1], -mult, uniq[:, 0]))
@@ -167,14 +254,28 @@ def _cluster_points(ends: np.ndarray, labels: np.ndarray) -> np.ndarray:
     return points
 
 
-def _snap_to_roads(lines: np.ndarray, ends: np.ndarray, labels: np.ndarray,
-                   snap: float) -> tuple[np.ndarray, int]:
-    """Move cluster points within ``snap`` of a road they neither touch nor cross onto it."""
+def _snap_to_roads(lines: np.ndarray, points_xy: np.ndarray, labels: np.ndarray,
+                   snap: float, free: np.ndarray | None = None,
+                   level: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Move cluster points within ``snap`` of a road they neither touch nor cross onto it.
+
+    ``free``: clusters that may move (made of dangling ends only); ``level``: the grade
+    level per line (an end is snapped only onto a road of its own level).
+    """
     k = labels.max() + 1
-    points_xy = _cluster_points(ends, labels)
     points = shapely.points(points_xy)
     tree = shapely.STRtree(lines)
     c_i, l_i = tree.query(points, predicate="dwithin", distance=snap)
+    keep = shapely.length(lines[l_i]) > 0  # roads collapsed to a point are dropped later
+    c_i, l_i = c_i[keep], l_i[keep]
+    if free is not None:
+        keep = free[c_i]
+        c_i, l_i = c_i[keep], l_i[keep]
+    if level is not None and len(c_i):
+        first_end = np.full(k, -1)
+        first_end[labels[::-1]] = np.arange(len(labels))[::-1]
+        keep = level[first_end[c_i] // 2] == level[l_i]
+        c_i, l_i = c_i[keep], l_i[keep]
     if len(c_i) == 0:
         return points_xy, c_i, l_i
     # roads with an end in the cluster are its own
@@ -239,16 +340,29 @@ def _degrees(pieces: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _trim_overshoots(pieces: np.ndarray, snap: float) -> tuple[np.ndarray, int, int]:
-    """Drop dead-end pieces shorter than ``snap`` at junctions, and tiny isolated pieces."""
+    """Pieces to keep: not dead-end pieces shorter than ``snap`` at junctions, nor tiny
+    isolated pieces."""
     if len(pieces) == 0:
-        return pieces, 0, 0
+        return np.zeros(0, dtype=bool), 0, 0
     node, deg = _degrees(pieces)
     d = deg[node]
     closed = node[:, 0] == node[:, 1]
     short = shapely.length(pieces) < snap
     stub = short & ~closed & (((d[:, 0] == 1) & (d[:, 1] >= 3)) | ((d[:, 1] == 1) & (d[:, 0] >= 3)))
     lonely = short & ~closed & (d[:, 0] == 1) & (d[:, 1] == 1)
-    return pieces[~(stub | lonely)], int(stub.sum()), int(lonely.sum())
+    return ~(stub | lonely), int(stub.sum()), int(lonely.sum())
+
+
+def _node_levels(lines: np.ndarray, level: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Node each grade level on its own (no junction where levels differ)."""
+    out, out_level = [], []
+    for lv in np.unique(level):  # a handful of levels
+        pieces = _node(lines[level == lv])
+        out.append(pieces)
+        out_level.append(np.full(len(pieces), lv, dtype=np.int64))
+    if not out:
+        return lines[:0], np.zeros(0, dtype=np.int64)
+    return np.concatenate(out), np.concatenate(out_level)
 
 
 def repair_roads(
@@ -259,7 +373,8 @@ def repair_roads(
     ``pieces`` are LineStrings noded at every junction and crossing, in
     a canonical order. ``counts`` holds the repair counts (also logged through
     ``progress.info``): parts, zero_length, duplicates, junctions, ends_moved,
-    undershoots, overshoots, collapsed, tiny, overlap_m.
+    moved_max_m, moved_median_m, undershoots, overshoots, collapsed, tiny, overlap_m.
+    See :func:`repair_network` for roads on several grade levels.
 
     Examples
     --------
@@ -269,124 +384,353 @@ def repair_roads(
     >>> len(pieces), counts["junctions"]
     (2, 1)
     """
+    pieces, _, counts = repair_network(geoms, snap=snap, progress=progress)
+    return pieces, counts
+
+
+@quiet
+def repair_network(
+    geoms: np.ndarray, levels: np.ndarray | None = None, *, snap: float = 3.0,
+    progress: Progress | None = None,
+) -> tuple[np.ndarray, np.ndarray, dict]:
+    """Repair a road network whose lines lie on grade ``levels`` (see
+    :mod:`lever_grid.core.grid.levels`; default all 0): ``(pieces, piece_levels, counts)``.
+
+    Only what is broken is repaired: a road end that already meets another road exactly
+    (at its end or along it) never moves; dangling ends join each other (within
+    ``2 * snap``) or a junction (within ``snap``), or are snapped onto a road of their own
+    level (undershoots). Lines are noded per level, so roads on different levels cross
+    without a junction. Parallel lines (sidewalks, dual carriageways) stay separate unless
+    they are exact duplicates.
+    """
     progress = progress or Progress()
     snap = max(float(snap), 0.0)
-    lines = _lines(geoms)
+    geoms = np.asarray(geoms, dtype=object)
+    if levels is None:
+        levels = np.zeros(len(geoms), dtype=np.int64)
+    parts, index = shapely.get_parts(shapely.force_2d(geoms), return_index=True)
+    line = shapely.get_type_id(parts) == 1  # LineString (LinearRing parts are 2)
+    lines, level = parts[line], np.asarray(levels, dtype=np.int64)[index[line]]
     counts: dict = {"parts": int(len(lines))}
     zero = shapely.length(lines) <= 0
     counts["zero_length"] = int(zero.sum())
-    lines, counts["duplicates"] = _canonical(lines[~zero])
+    lines, level = lines[~zero], level[~zero]
+    lines, level, counts["duplicates"] = _canonical_levels(lines, level)
     total_in = float(shapely.length(lines).sum())
     if len(lines) == 0:
-        counts.update(junctions=0, ends_moved=0, undershoots=0, overshoots=0, collapsed=0,
-                      tiny=0, overlap_m=0.0)
-        return lines, counts
+        counts.update(junctions=0, ends_moved=0, moved_max_m=0.0, moved_median_m=0.0,
+                      undershoots=0, overshoots=0, collapsed=0, tiny=0, overlap_m=0.0)
+        return lines, level, counts
     progress.info(f"roads: {counts['parts']} line(s); dropped {counts['zero_length']} "
                   f"zero-length and {counts['duplicates']} exact duplicate(s)")
 
-    ends = _ends(lines)
-    labels = _cluster_ends(ends, 2.0 * snap)
-    points = _cluster_points(ends, labels)
+    ends0 = _ends(lines)
+    touch = _touching(lines, ends0)
+    labels = _cluster_ends(ends0, 2.0 * snap, touch, snap, _end_directions(lines))
+    # a short dead end off a junction is no broken junction: its free end stays
+    stub = (labels[0::2] == labels[1::2]) & (touch[0::2] ^ touch[1::2])
+    free_end = 2 * np.flatnonzero(stub) + touch[0::2][stub].astype(np.int64)
+    labels[free_end] = labels.max() + 1 + np.arange(len(free_end))
+    points = _cluster_points(ends0, labels, touch)
     size = np.bincount(labels)
-    moved = np.any(points[labels] != ends, axis=1)
-    counts["ends_moved"] = int(moved.sum())
-    counts["junctions"] = int(len(np.unique(labels[moved & (size[labels] >= 2)])))
+    anchored = np.zeros(labels.max() + 1, dtype=bool)
+    anchored[labels[touch]] = True
     ends = points[labels]
+    ends[touch] = ends0[touch]  # an end that meets a road exactly never moves
+    moved = np.any(ends != ends0, axis=1)
+    counts["junctions"] = int(len(np.unique(labels[moved & (size[labels] >= 2)])))
     lines = _set_ends(lines, ends)
-    points, snapped, onto = _snap_to_roads(lines, ends, labels, snap)
+    points, snapped, onto = _snap_to_roads(lines, points, labels, snap, ~anchored, level)
     counts["undershoots"] = int(len(snapped))
     ends = points[labels]
+    ends[touch] = ends0[touch]
     lines = _insert_vertices(_set_ends(lines, ends), points[snapped], onto)
+    dist = np.hypot(*(ends - ends0).T)
+    moved = dist > 0
+    counts["ends_moved"] = int(moved.sum())
+    counts["moved_max_m"] = round(float(dist.max()), 3) if moved.any() else 0.0
+    counts["moved_median_m"] = round(float(np.median(dist[moved])), 3) if moved.any() else 0.0
     same = labels[0::2] == labels[1::2]
     collapsed = same & ~(shapely.is_closed(lines) & (shapely.length(lines) > 4.0 * snap))
+    collapsed &= ~(touch[0::2] & touch[1::2])
     collapsed |= shapely.length(lines) <= 0
     counts["collapsed"] = int(collapsed.sum())
-    lines = lines[~collapsed]
-    progress.info(f"roads: joined {counts['junctions']} junction(s) whose ends lay apart "
-                  f"({counts['ends_moved']} end(s) moved, within {2 * snap:g} m), closed "
-                  f"{counts['undershoots']} undershoot(s) within {snap:g} m"
+    lines, level = lines[~collapsed], level[~collapsed]
+    progress.info(f"roads: {int(touch.sum())} end(s) already meet a road and stay; joined "
+                  f"{counts['junctions']} junction(s) whose ends lay apart and closed "
+                  f"{counts['undershoots']} undershoot(s): {counts['ends_moved']} end(s) "
+                  f"moved (max {counts['moved_max_m']:.2f} m, median "
+                  f"{counts['moved_median_m']:.2f} m; limit {2 * snap:g} m)"
                   + (f", {counts['collapsed']} road(s) shorter than the snap distance "
                      f"collapsed" if counts["collapsed"] else ""))
 
-    pieces = _node(lines)
+    pieces, level = _node_levels(lines, level)
     counts["overlap_m"] = round(max(total_in - float(shapely.length(pieces).sum()), 0.0), 1)
-    pieces, counts["overshoots"], counts["tiny"] = _trim_overshoots(pieces, snap)
-    pieces = pieces[_order(pieces)]
-    progress.info(f"roads: noded into {len(pieces)} piece(s); trimmed {counts['overshoots']} "
-                  f"overshoot(s) under {snap:g} m, dropped {counts['tiny']} tiny isolated "
-                  f"piece(s); overlapping roads dissolved ({counts['overlap_m']:g} m, "
-                  f"including overshoots)")
-    return pieces, counts
+    keep, counts["overshoots"], counts["tiny"] = _trim_overshoots(pieces, snap)
+    pieces, level = pieces[keep], level[keep]
+    order = _order(pieces)
+    pieces, level = pieces[order], level[order]
+    n_up = int((level != 0).sum())
+    progress.info(f"roads: noded into {len(pieces)} piece(s)"
+                  + (f" ({n_up} on bridges or in tunnels, crossing without a junction)"
+                     if n_up else "")
+                  + f"; trimmed {counts['overshoots']} overshoot(s) under {snap:g} m, dropped "
+                  f"{counts['tiny']} tiny isolated piece(s); overlapping roads dissolved "
+                  f"({counts['overlap_m']:g} m, including overshoots)")
+    return pieces, level, counts
 
 
 def _order(geoms: np.ndarray) -> np.ndarray:
     """Canonical order of geometries: by bounds, then WKB."""
     b = shapely.bounds(geoms)
-    wkb = np.asarray(shapely.to_wkb(geoms, byte_order=1), dtype=object).astype(bytes)
-    return np.lexsort((wkb, b[:, 3], b[:, 2], b[:, 1], b[:, 0]))
+    order = np.lexsort((b[:, 3], b[:, 2], b[:, 1], b[:, 0]))
+    sb = b[order]
+    tie = np.all(sb[1:] == sb[:-1], axis=1)
+    if not tie.any():
+        return order
+    # WKB only for the few geometries with equal bounds (a padded bytes array of every
+    # geometry costs as much as its longest one, e.g. an outline ring, times the count)
+    group = np.concatenate([[0], np.cumsum(~tie)])
+    sizes = np.bincount(group)
+    for g in np.flatnonzero(sizes > 1):  # rare ties
+        idx = np.flatnonzero(group == g)
+        wkb = [shapely.to_wkb(geoms[order[i]], byte_order=1) for i in idx]
+        order[idx] = order[idx][sorted(range(len(idx)), key=wkb.__getitem__)]
+    return order
 
 
+@quiet
 def build_faces(
     pieces: np.ndarray,
     boundary: object | None = None,
     *,
     snap: float = 3.0,
     progress: Progress | None = None,
+    elevated: np.ndarray | None = None,
+    tessellate: bool = False,
+    split_above: float | None = None,
 ) -> Faces:
     """Faces enclosed by repaired road ``pieces`` (see :func:`repair_roads`).
 
     With a ``boundary`` polygon the roads are clipped to it and its rings become edges
-    too, so the faces tile the boundary. Without one, the outline is the union of the
-    faces the roads enclose; roads outside it (dead ends leaving the village) are clipped.
+    too, so the faces tile the boundary (the enclosures of momepy: areas bounded by roads
+    and the outline). Without one, the outline is the union of the faces the roads
+    enclose; roads outside it (dead ends leaving the village) are clipped.
     Faces thinner than ``snap`` (twice area over perimeter: strips between two copies of
     a road) are merged into the neighbour they share most edge with.
+
+    ``elevated``: road pieces on bridges or in tunnels; they bound no face but count for
+    road length in the faces they run over. ``tessellate`` (with a boundary): split the
+    outline area and enclosures holding much dead-end road (or more road than
+    ``split_above``) along the midlines between their roads, see :func:`_tessellate`.
     """
     progress = progress or Progress()
     counts: dict = {}
     roads = np.asarray(pieces, dtype=object)
+    elevated = np.empty(0, dtype=object) if elevated is None else \
+        np.asarray(elevated, dtype=object)
     edges = roads
     if boundary is not None and shapely.is_empty(boundary):
         boundary = None
     if boundary is not None:
-        inside = _lines(shapely.intersection(roads, boundary))
-        inside = inside[shapely.length(inside) > 0]
+        inside = _clip(roads, boundary)
+        up = _clip(elevated, boundary)
         counts["clipped_m"] = round(float(shapely.length(roads).sum()
-                                          - shapely.length(inside).sum()), 1)
+                                          + shapely.length(elevated).sum()
+                                          - shapely.length(inside).sum()
+                                          - shapely.length(up).sum()), 1)
+        elevated = up
         rings = _lines(shapely.boundary(boundary))
         edges = _node(np.concatenate([inside, rings]))
         edges = edges[_order(edges)]
         roads = inside
-    faces = shapely.get_parts(shapely.polygonize(edges))
-    if boundary is not None and len(faces):
-        faces = faces[shapely.within(shapely.point_on_surface(faces), boundary)]
-    faces = faces[shapely.area(faces) > 0]
+    faces = _polygonize(edges, boundary)
     if len(faces) == 0:
         return _empty_faces(roads, counts)
+    counts["enclosures"] = int(len(faces))
+    counts["tessellated"] = counts["outline_pieces_merged"] = 0
+    if tessellate and boundary is not None:
+        faces, edges, counts["tessellated"], counts["outline_pieces_merged"] = _tessellate(
+            faces, edges, roads, boundary, split_above)
     faces, merged = _merge_thin(faces, edges, snap)
-    counts["thin_merged"] = merged
+    faces, absorbed = _absorb_slivers(faces)
+    counts["thin_merged"] = merged + absorbed
     xy = shapely.get_coordinates(shapely.centroid(faces))
     order = np.lexsort((xy[:, 0], -xy[:, 1]))
     faces, xy = faces[order], xy[order]
     left, right = _sides(faces, edges)
     road = np.ones(len(edges), dtype=bool) if roads is edges else _is_road(edges, roads)
-    road_length = _road_length(len(faces), left[road], right[road], shapely.length(edges[road]))
-    adjacency = _adjacency(len(faces), left, right, shapely.length(edges))
     kept = (left >= 0) | (right >= 0)
+    on = road & kept
+    road_pieces, sides = edges[on], np.stack([left[on], right[on]], axis=1)
+    if len(elevated):
+        up_pieces, up_sides = _overlay(elevated, faces, edges)
+        road_pieces = np.concatenate([road_pieces, up_pieces])
+        sides = np.concatenate([sides, up_sides])
+        counts["elevated_m"] = round(float(shapely.length(up_pieces).sum()), 1)
+    road_length = _road_length(len(faces), sides[:, 0], sides[:, 1], shapely.length(road_pieces))
+    adjacency = _adjacency(len(faces), left, right, shapely.length(edges))
     dangle = road & (left == right) & kept
     counts["faces"] = int(len(faces))
     counts["dangles_m"] = round(float(shapely.length(edges[dangle]).sum()), 1)
     counts["road_m"] = round(float(road_length.sum()), 1)
     if boundary is None:
         counts["clipped_m"] = round(float(shapely.length(edges[~kept]).sum()), 1)
-    progress.info(f"faces: {len(faces)} enclosed by the roads"
+    progress.info(f"faces: {len(faces)} "
+                  + (f"from {counts['enclosures']} enclosure(s) of the roads and the outline"
+                     f" ({counts['tessellated']} split along the midlines between their "
+                     f"roads, {counts['outline_pieces_merged']} outline piece(s) without a "
+                     "road of their own joined to the block across the road)"
+                     if tessellate and boundary is not None else "enclosed by the roads")
                   + (f" ({merged} thin strip(s) merged)" if merged else "")
                   + f"; {counts['clipped_m']:g} m of road outside the "
-                  + ("boundary" if boundary is not None else "network's outer edge")
+                  + ("outline" if boundary is not None else "network's outer edge")
                   + " clipped")
-    on = road & kept
-    sides = np.stack([left[on], right[on]], axis=1)
+    table = np.column_stack([left, right, shapely.length(edges), road]).astype(float)
     return Faces(faces, road_length, adjacency, shapely.area(faces), shapely.length(faces), xy,
-                 boundary, edges[on], sides, counts)
+                 boundary, road_pieces, sides, counts, table)
+
+
+def _clip(lines: np.ndarray, boundary) -> np.ndarray:
+    """The parts of ``lines`` inside ``boundary`` (lines inside it kept as they are)."""
+    if len(lines) == 0:
+        return lines
+    shapely.prepare(boundary)
+    whole = shapely.contains_properly(boundary, lines)
+    cut = _lines(shapely.intersection(lines[~whole], boundary))
+    out = np.concatenate([lines[whole], cut])
+    return out[shapely.length(out) > 0]
+
+
+def _polygonize(edges: np.ndarray, boundary) -> np.ndarray:
+    faces = shapely.get_parts(shapely.polygonize(edges))
+    if boundary is not None and len(faces):
+        shapely.prepare(boundary)  # contains(prepared polygon, points): fast
+        faces = faces[shapely.contains(boundary, shapely.point_on_surface(faces))]
+    return faces[shapely.area(faces) > 0]
+
+
+#: An enclosure holding at least this much dead-end road (metres) ...
+DEAD_END_M = 60.0
+
+
+#: ... that is at least this share of its road length is tessellated.
+DEAD_END_SHARE = 0.3
+
+
+def _tessellate(faces: np.ndarray, edges: np.ndarray, roads: np.ndarray, boundary,
+                split_above: float | None) -> tuple[np.ndarray, np.ndarray, int, int]:
+    """Split enclosures along the midlines between their roads.
+
+    Tessellated are:
+
+    - the *outline area*: an enclosure touching the outline and bordering at least three
+      other enclosures across roads, or one or two with at least 40 % of its perimeter on
+      the outline (the land between the outer roads and the outline, which also joins
+      separate groups of blocks; a block that a boundary cuts is not one);
+    - enclosures whose dead-end road is at least ``DEAD_END_M`` and ``DEAD_END_SHARE`` of
+      their road length;
+    - with ``split_above``: enclosures with more road than that.
+
+    A piece of the outline area with less than ``DEAD_END_M`` of road of its own then
+    joins the face across the road it lies behind, so the blocks reach the outline (a
+    short lane leaving the village goes with the block it starts from).
+    Returns (faces, edges, enclosures tessellated, outline pieces merged).
+    """
+    from .tessellation import road_midlines
+
+    left, right = _sides(faces, edges)
+    road = _is_road(edges, roads) if len(roads) else np.zeros(len(edges), dtype=bool)
+    length = shapely.length(edges)
+    n = len(faces)
+    weight = _road_length(n, left[road], right[road], length[road])
+    inner = road & (left == right) & (left >= 0)
+    dead = np.bincount(left[inner], weights=length[inner], minlength=n)
+    ring = ~road & ((left >= 0) ^ (right >= 0))
+    side = np.where(left >= 0, left, right)
+    ring_m = np.bincount(side[ring], weights=length[ring], minlength=n)
+    pair = road & (left >= 0) & (right >= 0) & (left != right)
+    links = np.unique(np.stack([np.concatenate([left[pair], right[pair]]),
+                                np.concatenate([right[pair], left[pair]])], 1), axis=0)
+    degree = np.bincount(links[:, 0], minlength=n) if len(links) else np.zeros(n, np.int64)
+    outer = (ring_m > 0) & ((degree >= 3) | ((degree >= 1)
+                                             & (ring_m >= 0.4 * shapely.length(faces))))
+    selected = outer | ((dead >= DEAD_END_M) & (dead >= DEAD_END_SHARE * weight))
+    if split_above is not None:
+        selected |= weight > split_above
+    if not selected.any():
+        return faces, edges, 0, 0
+    near = road & (np.isin(left, np.flatnonzero(selected)) | np.isin(right,
+                                                                  np.flatnonzero(selected)))
+    midlines = road_midlines(faces, edges[near], selected)
+    if len(midlines) == 0:
+        return faces, edges, 0, 0
+    edges = _node(np.concatenate([edges, midlines]))
+    edges = edges[_order(edges)]
+    pieces = _polygonize(edges, boundary)
+    # pieces of the outline area without a road of their own join the face across
+    rep = shapely.point_on_surface(pieces)
+    outer_faces = faces[outer]
+    shapely.prepare(outer_faces)
+    _, p_i = shapely.STRtree(rep).query(outer_faces, predicate="contains")
+    in_outer = np.zeros(len(pieces), dtype=bool)
+    in_outer[p_i] = True
+    left, right = _sides(pieces, edges)
+    road = _is_road(edges, roads)
+    length = shapely.length(edges)
+    m = len(pieces)
+    own_edge = road & ((left == right) | (left < 0) | (right < 0))
+    own_face = np.where(left >= 0, left, right)
+    own = np.bincount(own_face[own_edge & (own_face >= 0)],
+                      weights=length[own_edge & (own_face >= 0)], minlength=m)
+    lonely = in_outer & (own < DEAD_END_M)
+    if not lonely.any():
+        return pieces, edges, int(selected.sum()), 0
+    across = road & (left >= 0) & (right >= 0) & (left != right)
+    a = np.concatenate([left[across], right[across]])
+    b = np.concatenate([right[across], left[across]])
+    w = np.concatenate([length[across], length[across]])
+    other = (left >= 0) & (right >= 0) & (left != right)  # fallback: any shared edge
+    a = np.concatenate([a, left[other], right[other]])
+    b = np.concatenate([b, right[other], left[other]])
+    w = np.concatenate([w, 1e-9 * length[other], 1e-9 * length[other]])
+    keep = lonely[a]
+    a, b, w = a[keep], b[keep], w[keep]
+    key, inv = np.unique(a * m + b, return_inverse=True)
+    tot = np.bincount(inv, weights=w)
+    ka, kb = key // m, key % m
+    order = np.lexsort((kb, -tot, ka))
+    ka, kb = ka[order], kb[order]
+    first = np.concatenate([[True], ka[1:] != ka[:-1]])
+    ka, kb = ka[first], kb[first]
+    graph = sparse.coo_matrix((np.ones(len(ka)), (ka, kb)), shape=(m, m))
+    _, group = connected_components(graph, directed=False)
+    merged = shapely.normalize(group_union(pieces, group, group.max() + 1))
+    merged = shapely.get_parts(merged)  # a group joined only at a point: separate faces
+    return merged[shapely.get_type_id(merged) == 3], edges, int(selected.sum()), len(ka)
+
+
+def _overlay(lines: np.ndarray, faces: np.ndarray, edges: np.ndarray
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """Pieces of ``lines`` cut by the face edges, with the face on each side
+    (``(f, f)`` inside a face, ``(a, b)`` along the edge between two faces)."""
+    network = shapely.union_all(lines)
+    border = shapely.union_all(edges)
+    parts = np.concatenate([shapely.get_parts(shapely.difference(network, border)),
+                            shapely.get_parts(shapely.intersection(network, border))])
+    parts = _lines(parts)
+    parts = parts[shapely.length(parts) > 0]
+    mid = shapely.line_interpolate_point(parts, 0.5, normalized=True)
+    p_i, f_i = shapely.STRtree(faces).query(mid, predicate="dwithin", distance=ON_LINE)
+    order = np.lexsort((f_i, p_i))
+    p_i, f_i = p_i[order], f_i[order]
+    sides = np.full((len(parts), 2), -1, dtype=np.int64)
+    first = np.concatenate([[True], p_i[1:] != p_i[:-1]]) if len(p_i) else np.empty(0, bool)
+    sides[p_i[first], 0] = f_i[first]
+    sides[p_i[first], 1] = f_i[first]
+    sides[p_i[~first], 1] = f_i[~first]
+    inside = sides[:, 0] >= 0
+    return parts[inside], sides[inside]
 
 
 def _empty_faces(roads: np.ndarray, counts: dict) -> Faces:
@@ -422,7 +766,10 @@ def _sides(faces: np.ndarray, edges: np.ndarray) -> tuple[np.ndarray, np.ndarray
     eps = np.minimum(1e-3, 0.25 * seg)[:, None]
     mid = (a + b) / 2.0
     probes = shapely.points(np.concatenate([mid + eps * normal, mid - eps * normal]))
-    pt_i, face_i = shapely.STRtree(faces).query(probes, predicate="intersects")
+    shapely.prepare(faces)  # a face against many probe points: prepared, tree of points
+    face_i, pt_i = shapely.STRtree(probes).query(faces, predicate="intersects")
+    order = np.lexsort((face_i, pt_i))
+    pt_i, face_i = pt_i[order], face_i[order]
     side = np.full(len(probes), -1, dtype=np.int64)
     side[pt_i[::-1]] = face_i[::-1]  # the lowest face index wins on a (degenerate) tie
     return side[: len(edges)], side[len(edges):]
@@ -444,6 +791,39 @@ def _adjacency(n: int, left: np.ndarray, right: np.ndarray,
     m = sparse.coo_matrix((np.concatenate([w, w]), (np.concatenate([a, b]),
                                                     np.concatenate([b, a]))), shape=(n, n))
     return m.tocsr()
+
+
+#: Faces smaller than this (m²) are slivers between nearly coincident lines.
+SLIVER_M2 = 0.5
+
+
+def _absorb_slivers(faces: np.ndarray) -> tuple[np.ndarray, int]:
+    """Unite slivers (under ``SLIVER_M2``, too thin for the side probes to find their
+    neighbours) with the face whose boundary they share most; split multi-part faces."""
+    faces = shapely.get_parts(faces)
+    faces = faces[shapely.get_type_id(faces) == 3]
+    tiny = np.flatnonzero(shapely.area(faces) < SLIVER_M2)
+    if len(tiny) == 0 or len(faces) < 2:
+        return faces, 0
+    t_i, f_i = shapely.STRtree(faces).query(faces[tiny], predicate="dwithin",
+                                            distance=ON_LINE)
+    keep = tiny[t_i] != f_i
+    t_i, f_i = t_i[keep], f_i[keep]
+    shared = shapely.length(shapely.intersection(shapely.boundary(faces[tiny[t_i]]),
+                                                 shapely.buffer(shapely.boundary(faces[f_i]),
+                                                                ON_LINE * 10)))
+    shared = np.where(np.isin(f_i, tiny), -1.0, shared)  # into a proper face
+    order = np.lexsort((f_i, -shared, t_i))
+    t_i, f_i = t_i[order], f_i[order]
+    first = np.concatenate([[True], t_i[1:] != t_i[:-1]]) if len(t_i) else \
+        np.empty(0, dtype=bool)
+    target = np.arange(len(faces))
+    target[tiny[t_i[first]]] = f_i[first]
+    _, group = np.unique(target, return_inverse=True)
+    merged = shapely.normalize(group_union(faces, group, group.max() + 1))
+    merged = shapely.get_parts(merged)
+    merged = merged[(shapely.get_type_id(merged) == 3) & (shapely.area(merged) > 0)]
+    return merged, int(first.sum())
 
 
 def _merge_thin(faces: np.ndarray, edges: np.ndarray, snap: float) -> tuple[np.ndarray, int]:

@@ -14,7 +14,8 @@ Thresholds (metres, in the metric CRS of :func:`lever_grid.core.crs.metric_crs`)
   end and junction, and the road carries on away from the cell edges on both sides (it is
   more than ``JUNCTION_TOL`` off them ``4 * JUNCTION_TOL`` further along). A road running
   along a cell edge, even drawn a little off it, is fine, and so is a road leaving the
-  area the cells cover (the outside is no cell).
+  area the cells cover (the outside is no cell), or a road on a bridge or in a tunnel
+  (OSM ``bridge``/``tunnel``/``layer``, see :mod:`lever_grid.core.grid.levels`).
 
 The problems layer has one row per problem with problem, cell_id (the cell, or ``"a,b"``
 for the cells involved), area_m2, detail and a MultiPolygon geometry: the overlap, gap,
@@ -266,7 +267,12 @@ def validate_cells(
         if roads.crs is None and out_crs is not None:
             roads = roads.set_crs(out_crs)
         check_coordinates(roads, file=rwhere.get("file"), layer=rwhere.get("layer"))
-        frames.extend(_crossings(geoms, label, to_metric(roads, metric)))
+        # a cell edge may pass under a bridge or over a tunnel: only ground roads count
+        from .levels import road_levels
+
+        ground = roads.loc[road_levels(roads) == 0]
+        if len(ground):
+            frames.extend(_crossings(geoms, label, to_metric(ground, metric)))
     progress.step(0.9)
 
     problems = _assemble(frames, frame)
