@@ -39,6 +39,7 @@ sample: install
 
 lint: install
 	$(VENV)/bin/ruff check lever_grid tests bench .ci resources
+	$(VENV)/bin/mypy
 
 format: install
 	$(VENV)/bin/ruff format lever_grid tests bench .ci resources

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["InputError", "Cancelled"]
+__all__ = ["InputError", "Cancelled", "location_of"]
 
 
 #: Line breaks (and the blanks around them) inside a message: the user sees one line.
@@ -55,3 +55,15 @@ class InputError(ValueError):
 
 class Cancelled(RuntimeError):
     """The user cancelled a long-running job."""
+
+
+def location_of(layer: object, role: str) -> dict[str, str | None]:
+    """The ``file`` and ``layer`` of an input frame (its ``attrs``), for :class:`InputError`.
+
+    ``layer`` is a GeoDataFrame read by :mod:`lever_grid.core.inputs` (or ``None``: only
+    the role is known); ``role`` names the layer when the frame does not.
+    """
+    attrs = getattr(layer, "attrs", None)
+    if attrs is None:
+        return {"layer": role}
+    return {"file": attrs.get("file"), "layer": attrs.get("layer", role)}

@@ -35,8 +35,8 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
 from ..crs import MetricFrame, check_coordinates, to_metric
-from ..errors import InputError
-from ..geometry import group_union
+from ..errors import InputError, location_of
+from ..geometry import group_union, road_pieces
 from ..inputs.cells import normalize_polygons
 from ..progress import Progress
 from .levels import road_levels
@@ -149,7 +149,7 @@ def _rcb(g: _Graph, k: int, axis_first: int | None = None) -> np.ndarray:
     """Recursive inertial bisection into k parts of about equal weight."""
     labels = np.zeros(g.n, dtype=np.int64)
     total_w, total_a = g.w.sum(), g.a.sum()
-    split_w = g.w + 0.01 * g.a * (total_w / total_a if total_w > 0 else 1.0)
+    split_w: np.ndarray = g.w + 0.01 * g.a * (total_w / total_a if total_w > 0 else 1.0)
     if split_w.sum() <= 0:
         split_w = np.ones(g.n)
     stack = [(np.arange(g.n), k, 0, 0)]
@@ -642,6 +642,7 @@ def partition_faces(
         key = _quality(g, labels, k)
         if best_key is None or key < best_key:
             best, best_key = labels, key
+    assert best is not None  # there is always a first start
     return best
 
 
@@ -654,11 +655,6 @@ def _quality(g: _Graph, labels: np.ndarray, k: int) -> tuple:
     return (round(float(np.log(ratio)), 3) if np.isfinite(ratio) else np.inf,
             round(search.objective(labels, 2), 6))
 
-
-def _where(gdf: gpd.GeoDataFrame | None, role: str) -> dict:
-    if gdf is None:
-        return {"layer": role}
-    return {"file": gdf.attrs.get("file"), "layer": gdf.attrs.get("layer", role)}
 
 
 def _check_args(count, balance: str, incidents, snap: float) -> int:
@@ -682,7 +678,7 @@ def _check_args(count, balance: str, incidents, snap: float) -> int:
 
 
 def _check_roads(roads: gpd.GeoDataFrame, progress: Progress) -> gpd.GeoDataFrame:
-    where = _where(roads, "roads")
+    where = location_of(roads, "roads")
     if roads is None or not isinstance(roads, gpd.GeoDataFrame):
         raise InputError("roads must be a line layer", **where)
     geoms = roads.geometry
@@ -709,7 +705,7 @@ def _polygons(gdf: gpd.GeoDataFrame | None, role: str, metric, roads_crs,
               progress: Progress) -> gpd.GeoDataFrame | None:
     if gdf is None:
         return None
-    where = _where(gdf, role)
+    where = location_of(gdf, role)
     types = gdf.geometry.geom_type.to_numpy()
     null = (gdf.geometry.isna() | gdf.geometry.is_empty).to_numpy()
     bad = ~null & ~np.isin(types, ("Polygon", "MultiPolygon"))
@@ -724,7 +720,7 @@ def _polygons(gdf: gpd.GeoDataFrame | None, role: str, metric, roads_crs,
 
 
 def _incident_points(incidents: gpd.GeoDataFrame, metric, roads_crs) -> np.ndarray:
-    where = _where(incidents, "incidents")
+    where = location_of(incidents, "incidents")
     if incidents.crs is None and roads_crs is not None:
         incidents = incidents.set_crs(roads_crs)
     geoms = incidents.geometry
@@ -743,6 +739,7 @@ def _face_weights(faces: Faces, balance: str, points: np.ndarray | None,
         return faces.road_length.copy()
     if balance == "area":
         return faces.area.copy()
+    assert points is not None  # balance by incidents needs them (checked by _check_args)
     pt_i, face_i = shapely.STRtree(faces.geoms).query(points, predicate="intersects")
     order = np.lexsort((face_i, pt_i))
     pt_i, face_i = pt_i[order], face_i[order]
@@ -852,7 +849,7 @@ def build_cells(
     faces = build_faces(ground, outline, snap=snap, progress=progress, elevated=elevated,
                         tessellate=True)
     progress.step(0.2)
-    where = _where(roads, "roads")
+    where = location_of(roads, "roads")
     if len(faces) == 0:
         raise InputError(f"the roads enclose no closed face ({repair['parts']} road line(s)); "
                          "cells need roads that form closed loops, or a boundary", **where)
@@ -930,7 +927,7 @@ def _assign_locked(faces: Faces, locked_m, count: int, progress: Progress):
     labels = np.full(len(faces), -1, dtype=np.int64)
     if locked_m is None or len(locked_m) == 0:
         return labels, 0, None
-    where = _where(locked_m, "locked cells")
+    where = location_of(locked_m, "locked cells")
     geoms = locked_m.geometry.to_numpy()
     n_locked = len(geoms)
     if n_locked > count:
@@ -1059,29 +1056,14 @@ def _face_road_length(faces: Faces, labels: np.ndarray, count: int) -> np.ndarra
     return out
 
 
-def cell_road_length(cells: np.ndarray, roads: np.ndarray, tol: float = 1e-6) -> np.ndarray:
+def cell_road_length(cells: np.ndarray, roads: np.ndarray) -> np.ndarray:
     """Road length per cell; a road along the edge shared by two cells counts half to each.
 
-    Same rule as :func:`lever_grid.core.geometry.road_pieces`, but a piece's midpoint is
-    matched to the cells within ``tol`` metres rather than by an exact ``intersects`` (an
-    interpolated midpoint lies on a shared edge only to floating-point precision, so the
-    exact predicate can miss one or both cells).
+    The one road-length rule of the project (:func:`lever_grid.core.geometry.road_pieces`,
+    which the coverage statistics use too).
     """
-    cells = np.asarray(cells, dtype=object)
-    out = np.zeros(len(cells))
-    lines = shapely.get_parts(np.asarray(roads, dtype=object))
-    if len(lines) == 0 or len(cells) == 0:
-        return out
-    network = shapely.union_all(lines)
-    edges = shapely.union_all(shapely.boundary(cells))
-    pieces = np.concatenate([shapely.get_parts(shapely.difference(network, edges)),
-                             shapely.get_parts(shapely.intersection(network, edges))])
-    pieces = pieces[np.isin(shapely.get_type_id(pieces), (1, 2)) & (shapely.length(pieces) > 0)]
-    mid = shapely.line_interpolate_point(pieces, 0.5, normalized=True)
-    piece_i, cell_i = shapely.STRtree(cells).query(mid, predicate="dwithin", distance=tol)
-    share = np.bincount(piece_i, minlength=len(pieces))
-    return np.bincount(cell_i, weights=shapely.length(pieces)[piece_i] / share[piece_i],
-                       minlength=len(cells))
+    pieces, cell_i, weight = road_pieces(np.asarray(cells, dtype=object), roads)
+    return np.bincount(cell_i, weights=shapely.length(pieces) * weight, minlength=len(cells))
 
 
 def _road_edge_share(faces: Faces, labels: np.ndarray) -> float:

@@ -29,7 +29,7 @@ import shapely
 from scipy import sparse
 
 from ..crs import MetricFrame, check_coordinates
-from ..errors import InputError
+from ..errors import InputError, location_of
 from ..geometry import clean_polygons, group_union
 from ..progress import Progress
 from .levels import road_levels
@@ -50,16 +50,11 @@ CHANGES = ("snapped", "overlap_removed", "gap_closed")
 _MIN_AREA = 0.01
 
 
-def _where(gdf: gpd.GeoDataFrame | None, role: str) -> dict:
-    if gdf is None:
-        return {"layer": role}
-    return {"file": gdf.attrs.get("file"), "layer": gdf.attrs.get("layer", role)}
-
 
 def _metric_layer(gdf, role: str, frame: MetricFrame, crs):
     if gdf is None or len(gdf) == 0:
         return None
-    where = _where(gdf, role)
+    where = location_of(gdf, role)
     if gdf.crs is None and crs is not None:
         gdf = gdf.set_crs(crs)
     check_coordinates(gdf, file=where.get("file"), layer=where.get("layer"))
@@ -113,7 +108,7 @@ def repair_cells(
         (``snapped``, ``overlap_removed``, ``gap_closed``); one summary line per kind.
     """
     progress = progress or Progress()
-    where = _where(cells, "cells")
+    where = location_of(cells, "cells")
     if cells.crs is None and not cells.attrs.get("local"):
         raise InputError("the layer has no CRS; pass --assume-crs EPSG:NNNN (or 'local' for a "
                          "site plan in metres)", **where)

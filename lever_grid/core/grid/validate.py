@@ -33,7 +33,7 @@ import pandas as pd
 import shapely
 
 from ..crs import MetricFrame, check_coordinates, to_metric
-from ..errors import InputError
+from ..errors import InputError, location_of
 from ..geometry import clean_polygons, expand_pairs, polygonal
 from ..inputs.fields import canonical_ids, rename_fields
 from ..progress import Progress
@@ -65,11 +65,6 @@ MARK_RADIUS = 2.0
 
 _ON = 1e-6  # a point within this distance lies on a line
 
-
-def _where(gdf: gpd.GeoDataFrame | None, role: str) -> dict:
-    if gdf is None:
-        return {"layer": role}
-    return {"file": gdf.attrs.get("file"), "layer": gdf.attrs.get("layer", role)}
 
 
 def _multi(geoms: np.ndarray) -> np.ndarray:
@@ -108,7 +103,7 @@ def _rows(problem: str, cell_id, area, detail, geoms) -> pd.DataFrame:
 
 def _cells_touching(cells: np.ndarray, ids: np.ndarray, geoms: np.ndarray) -> list[str]:
     """For each geometry, the ids of the cells within 1 µm of it, joined with commas."""
-    out = [[] for _ in range(len(geoms))]
+    out: list[list[str]] = [[] for _ in range(len(geoms))]
     g_i, c_i = shapely.STRtree(cells).query(geoms, predicate="dwithin", distance=_ON)
     order = np.lexsort((c_i, g_i))
     g_i, c_i = g_i[order], c_i[order]
@@ -145,7 +140,7 @@ def validate_cells(
         (``"overlap: 2 (31.5 m²)"``), or ``["no problems"]``.
     """
     progress = progress or Progress()
-    where = _where(cells, "cells")
+    where = location_of(cells, "cells")
     cells = rename_fields(cells, "cells", columns, progress)
     if cells.crs is None and not cells.attrs.get("local"):
         raise InputError("the layer has no CRS; pass --assume-crs EPSG:NNNN (or 'local' for a "
@@ -174,10 +169,12 @@ def validate_cells(
         reasons = np.full(len(raw), "no geometry", dtype=object)
         reasons[invalid] = shapely.is_valid_reason(raw[invalid])
         bad = null | invalid
+        shown = geoms[bad].copy()
+        shown[null[bad]] = None
         frames.append(_rows("invalid_geometry", label[bad], shapely.area(geoms[bad]),
                             [f"feature {f}: {r}" for f, r in zip(cells_m.index[bad],
                                                                   reasons[bad], strict=True)],
-                            np.where(null[bad], None, geoms[bad])))
+                            shown))
     progress.step(0.1)
 
     # ids
@@ -223,7 +220,7 @@ def validate_cells(
     # gaps inside the boundary
     covered = shapely.union_all(geoms)
     if boundary is not None and len(boundary):
-        bwhere = _where(boundary, "boundary")
+        bwhere = location_of(boundary, "boundary")
         check_coordinates(boundary, file=bwhere.get("file"), layer=bwhere.get("layer"))
         if boundary.crs is None and out_crs is not None:
             boundary = boundary.set_crs(out_crs)
@@ -263,7 +260,7 @@ def validate_cells(
 
     # roads cut across by a cell boundary
     if roads is not None and len(roads):
-        rwhere = _where(roads, "roads")
+        rwhere = location_of(roads, "roads")
         if roads.crs is None and out_crs is not None:
             roads = roads.set_crs(out_crs)
         check_coordinates(roads, file=rwhere.get("file"), layer=rwhere.get("layer"))

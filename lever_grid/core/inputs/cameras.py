@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ..errors import InputError
+from ..errors import InputError, location_of
 from ..progress import Progress
 from .fields import log_missing, rename_fields
 
@@ -98,9 +98,6 @@ def parse_kinds(text: str | list[str] | None) -> tuple[str, ...]:
     return tuple(dict.fromkeys(kinds))
 
 
-def _where(cams: gpd.GeoDataFrame) -> dict:
-    return {"file": cams.attrs.get("file"), "layer": cams.attrs.get("layer", "cameras")}
-
 
 def _numeric(cams: gpd.GeoDataFrame, field: str) -> pd.Series:
     if field not in cams.columns:
@@ -115,7 +112,8 @@ def _numeric(cams: gpd.GeoDataFrame, field: str) -> pd.Series:
     if bad.any():
         fid = cams.index[bad][0]
         raise InputError(
-            f"{raw[bad].iloc[0]!r} is not a number", feature=fid, field=field, **_where(cams)
+            f"{raw[bad].iloc[0]!r} is not a number", feature=fid, field=field,
+            **location_of(cams, "cameras")
         )
     return values.astype(float)
 
@@ -140,7 +138,8 @@ def _first_bad(cams: gpd.GeoDataFrame, mask, field: str, message: str) -> None:
     if mask.any():
         fid = cams.index[mask][0]
         value = cams[field][mask].iloc[0]
-        raise InputError(message.format(value=value), feature=fid, field=field, **_where(cams))
+        raise InputError(message.format(value=value), feature=fid, field=field,
+                         **location_of(cams, "cameras"))
 
 
 def normalize_cameras(
@@ -161,7 +160,7 @@ def normalize_cameras(
     Raises :class:`InputError` on the first bad value, naming feature and field.
     """
     progress = progress or Progress()
-    where = _where(cams)
+    where = location_of(cams, "cameras")
     cams = rename_fields(cams, "cameras", columns, progress)
     log_missing(cams, "cameras", progress,
                 skip=("fov_deg",) if "heading_deg" not in cams.columns else ())

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ..errors import InputError
+from ..errors import InputError, location_of
 from ..geometry import clean_polygons
 from ..progress import Progress
 from .fields import canonical_ids, log_missing, rename_fields
@@ -20,9 +20,6 @@ __all__ = ["CELL_FIELDS", "normalize_polygons", "normalize_cells"]
 #: Optional descriptive fields carried from input cells to outputs.
 CELL_FIELDS = ("name", "police_office", "officer", "locked")
 
-
-def _where(gdf: gpd.GeoDataFrame, role: str) -> dict:
-    return {"file": gdf.attrs.get("file"), "layer": gdf.attrs.get("layer", role)}
 
 
 def normalize_polygons(
@@ -68,7 +65,7 @@ def normalize_cells(
     geometry; optional fields are filled with empty values.
     """
     progress = progress or Progress()
-    where = _where(cells, "cells")
+    where = location_of(cells, "cells")
     cells = rename_fields(cells, "cells", columns, progress)
     if "cell_id" not in cells.columns:
         shown = ", ".join(map(str, cells.columns.drop(cells.geometry.name, errors="ignore")))

@@ -74,7 +74,7 @@ def list_layers(path: str) -> list[str]:
         return [str(name) for name in pyogrio.list_layers(path)[:, 0]]
 
 
-def choose_layer(spec: LayerSpec, role: str | None) -> str | None:
+def choose_layer(spec: LayerSpec, role: str | None) -> str:
     """The layer of ``spec`` to read for ``role``.
 
     The named layer; else the only one; else the one named like ``role`` (``None``: no

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ..errors import InputError
+from ..errors import InputError, location_of
 from ..progress import Progress
 
 __all__ = ["MAX_WALL_HEIGHT_M", "normalize_walls", "normalize_watch_points"]
@@ -16,9 +16,6 @@ __all__ = ["MAX_WALL_HEIGHT_M", "normalize_walls", "normalize_watch_points"]
 #: Highest plausible wall height (m).
 MAX_WALL_HEIGHT_M = 100.0
 
-
-def _where(gdf: gpd.GeoDataFrame, role: str) -> dict:
-    return {"file": gdf.attrs.get("file"), "layer": gdf.attrs.get("layer", role)}
 
 
 def _drop_missing(gdf: gpd.GeoDataFrame, role: str, progress: Progress) -> gpd.GeoDataFrame:
@@ -35,7 +32,7 @@ def normalize_walls(walls: gpd.GeoDataFrame, progress: Progress | None = None
                     ) -> gpd.GeoDataFrame:
     """Wall lines in 2D with ``height_m`` (NaN where unknown; checked 0-100 m)."""
     progress = progress or Progress()
-    where = _where(walls, "walls")
+    where = location_of(walls, "walls")
     walls = _drop_missing(walls, "walls", progress)
     if "height_m" in walls.columns:
         raw = walls["height_m"]
@@ -68,7 +65,7 @@ def normalize_watch_points(points: gpd.GeoDataFrame, progress: Progress | None =
     feature id; points must be single points.
     """
     progress = progress or Progress()
-    where = _where(points, "watch points")
+    where = location_of(points, "watch points")
     points = _drop_missing(points, "watch points", progress)
     geoms = points.geometry.to_numpy()
     bad = shapely.get_type_id(geoms) != 0
