@@ -179,8 +179,16 @@ class MetricFrame:
     note: str = ""
 
     @classmethod
-    def of(cls, reference: gpd.GeoDataFrame) -> MetricFrame:
-        """The frame chosen from a reference layer (its CRS, extent and units)."""
+    def of(cls, reference: gpd.GeoDataFrame, progress: Progress | None = None) -> MetricFrame:
+        """The frame chosen from a reference layer (its CRS, extent and units); a move to
+        another CRS is logged through ``progress``."""
+        frame = cls._chosen(reference)
+        if frame.note and progress is not None:
+            progress.info(frame.note)
+        return frame
+
+    @classmethod
+    def _chosen(cls, reference: gpd.GeoDataFrame) -> MetricFrame:
         source = defined_crs(reference.crs)
         if source is None:
             return cls(None, None, unit_factor(reference))
@@ -234,9 +242,7 @@ def metric_frame(
     Refuses a mix of local site plans (no CRS) and layers with a CRS. The move to another
     CRS is logged once through ``progress``.
     """
-    frame = MetricFrame.of(reference)
-    if frame.note and progress is not None:
-        progress.info(frame.note)
+    frame = MetricFrame.of(reference, progress)
     out: dict[str, gpd.GeoDataFrame | None] = {}
     for name, gdf in layers.items():
         if gdf is None:

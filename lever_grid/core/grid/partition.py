@@ -822,9 +822,7 @@ def build_cells(
         raise InputError(f"margin {margin!r} must be a number >= 0 (metres)")
     roads = _check_roads(roads, progress)
     roads_crs = roads.crs
-    frame = MetricFrame.of(roads)
-    if frame.note:
-        progress.info(frame.note)
+    frame = MetricFrame.of(roads, progress)
     metric = frame.crs
     roads_m = frame.forward(roads)
     boundary_m = _polygons(boundary, "boundary", metric, roads_crs, progress)

@@ -118,9 +118,7 @@ def repair_cells(
         raise InputError(f"repair tolerance {tolerance!r} must be a number >= 0 (metres)")
     check_coordinates(cells, file=where.get("file"), layer=where.get("layer"))
     crs = cells.crs
-    frame = MetricFrame.of(cells)
-    if frame.note:
-        progress.info(frame.note)
+    frame = MetricFrame.of(cells, progress)
     metric = frame.crs
     cells_m = frame.forward(cells)
     raw = shapely.force_2d(cells_m.geometry.to_numpy())

@@ -149,9 +149,7 @@ def validate_cells(
         raise InputError("the cells layer has no features", **where)
     check_coordinates(cells, file=where.get("file"), layer=where.get("layer"))
     out_crs = cells.crs
-    frame = MetricFrame.of(cells)
-    if frame.note:
-        progress.info(frame.note)
+    frame = MetricFrame.of(cells, progress)
     metric = frame.crs
     cells_m = frame.forward(cells)
     ids, missing = _ids(cells_m)

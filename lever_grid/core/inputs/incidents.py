@@ -1,21 +1,11 @@
-"""Incidents: reading, periods, attaching to cells and per-cell / per-office statistics.
+"""Incidents as they come: OGR point layers or CSV/XLSX sheets, dates, ids, categories.
 
-Reading accepts any OGR point layer or a CSV/XLSX sheet (see :mod:`.tables`). Unusable
+Reading accepts any OGR point layer or a CSV/XLSX sheet (see :mod:`.sheets`). Unusable
 rows (coordinates or dates) are left out and reported through ``progress.info`` with
 their count and first row numbers (spreadsheet rows, header = row 1; feature ids for OGR
-layers). Times are naive local time; values carrying a UTC offset are converted to
-China Standard Time (UTC+8, :data:`LOCAL_UTC_OFFSET`) first.
-
-Periods are half-open ``[start, end)``; a period given as dates includes its last day.
-``change_pct = (current - previous) / previous * 100`` rounded half away from zero to
-2 decimals, NaN when previous is 0.
-
-Examples
---------
->>> change_pct(125, 307)
--59.28
->>> parse_period("2025-01-01/2025-05-31")
-(Timestamp('2025-01-01 00:00:00'), Timestamp('2025-06-01 00:00:00'))
+layers). Times are naive local time; values carrying a UTC offset are converted to the
+local offset (``--utc-offset``, default China Standard Time, UTC+8,
+:data:`LOCAL_UTC_OFFSET`) first. Periods and statistics: :mod:`lever_grid.core.stats`.
 """
 
 from __future__ import annotations

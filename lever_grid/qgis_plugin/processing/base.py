@@ -115,11 +115,16 @@ class LeverGridAlgorithm(QgsProcessingAlgorithm):
             "(officer, 社区民警, 民警).",
             advanced=True)
 
+    def optional_text(self, parameters, key: str, context) -> str | None:
+        """A string or field parameter's value, ``None`` when unset or blank."""
+        if not parameters.get(key):
+            return None
+        return self.parameterAsString(parameters, key, context).strip() or None
+
     def cell_columns(self, parameters, context) -> dict:
         """Field → column chosen with :meth:`add_cell_column_params` (None when unset)."""
         def value(key):
-            return self.parameterAsString(parameters, key, context).strip() or None \
-                if parameters.get(key) else None
+            return self.optional_text(parameters, key, context)
 
         return {"cell_id": value("CELL_ID_COLUMN"), "police_office": value("OFFICE_COLUMN"),
                 "officer": value("OFFICER_COLUMN")}
@@ -163,8 +168,7 @@ class LeverGridAlgorithm(QgsProcessingAlgorithm):
     def incident_columns(self, parameters, context) -> dict:
         """Keyword arguments of normalize_incidents from :meth:`add_incident_column_params`."""
         def value(key):
-            return self.parameterAsString(parameters, key, context).strip() or None \
-                if parameters.get(key) else None
+            return self.optional_text(parameters, key, context)
 
         return {"date_column": value("DATE_COLUMN"), "id_column": value("ID_COLUMN"),
                 "category_column": value("CATEGORY_COLUMN"), "utc_offset": value("UTC_OFFSET")}
