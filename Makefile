@@ -7,9 +7,8 @@ SITE  := $(CURDIR)/$(VENV)/lib/python3.11/site-packages
 # QGIS tests never need a screen; the desktop test starts its own Xvfb.
 export QT_QPA_PLATFORM ?= offscreen
 
-.PHONY: install demo test lint format test-core test-qgis test-desktop test-pypi package repo \
-        translations \
-        debian13 bench clean sample
+.PHONY: install demo test lint format test-core test-qgis test-desktop test-pypi test-package \
+        package wheel repo translations debian13 bench clean sample
 
 install: $(STAMP)
 
@@ -61,7 +60,11 @@ test-desktop: install package debian13
 test-pypi: install package
 	$(PY) -m pytest tests/desktop/pypi -p no:pytest_qgis -q
 
-test: lint test-core test-qgis test-desktop
+# the wheel in plain venvs on Python 3.11, 3.12, 3.13 (cached in /var/cache/lever-grid/venvs)
+test-package: wheel
+	$(PY) -m pytest tests/package -p no:pytest_qgis -q
+
+test: lint test-core test-qgis test-desktop test-package
 
 package: install
 	$(PY) .ci/package.py dist/lever_grid.zip
@@ -75,6 +78,9 @@ repo: install
 # in /var/cache/lever-grid/trixie) for tests/desktop/test_debian13.py.
 debian13:
 	.ci/debian13-qgis ensure
+
+wheel: install
+	$(PY) .ci/wheel.py dist
 
 bench: install
 	$(PY) bench/run_all.py

@@ -633,6 +633,11 @@ def main(argv: list[str] | None = None) -> int:
     from .core.progress import Progress
 
     args = _parser().parse_args(argv)
+    from .extras import missing_for
+
+    if (extra := missing_for(args)) is not None:
+        print(extra, file=sys.stderr)
+        return EXIT_BAD_INPUT
     bar = ProgressBar()
     progress = Progress(bar, None, bar.log)
     started = time.perf_counter()

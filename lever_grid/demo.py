@@ -34,6 +34,7 @@ def run_demo(out: Path, progress: Progress | None = None) -> dict:
     from .core.inputs.incidents import read_incidents
     from .core.inputs.layers import LINES, POINTS, POLYGONS, read_layer
     from .core.pipeline import analyse
+    from .extras import available, needs
 
     progress = progress or Progress()
     sample = str(sample_path())
@@ -54,9 +55,12 @@ def run_demo(out: Path, progress: Progress | None = None) -> dict:
     out.mkdir(parents=True, exist_ok=True)
     write_layers(out / "analysis.gpkg", dict(layers, cameras=cameras))
     export_briefing(dict(layers, cameras=cameras), out / "geojson", progress=progress)
-    render_map(layers, out / "map.png", pdf=out / "map.pdf", cameras=cameras,
-               roads=roads, progress=progress,
-               title="杨屋村 网格视频覆盖、盲区与警情变化 Yangwu village: coverage and incidents")
+    if available("matplotlib"):
+        title = "杨屋村 网格视频覆盖、盲区与警情变化 Yangwu village: coverage and incidents"
+        render_map(layers, out / "map.png", pdf=out / "map.pdf", cameras=cameras,
+                   roads=roads, progress=progress, title=title)
+    else:  # everything else is written; say how to get the map too
+        progress.info("map.png not drawn: " + needs("demo", "matplotlib", "for the map"))
     print(summary_table(layers))
     return layers
 
