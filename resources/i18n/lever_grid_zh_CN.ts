@@ -207,7 +207,7 @@
     </message>
     <message>
         <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="162"/>
-        <source>Load the sample village (Yangwu)</source>
+        <source>Load the sample village</source>
         <translation>加载示例村（杨屋）</translation>
     </message>
     <message>
@@ -331,9 +331,19 @@
         <translation>5. 导出</translation>
     </message>
     <message>
-        <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="270"/>
-        <source>Analyses, built cells and briefings are written here.</source>
-        <translation>分析结果、生成的网格和简报保存在此。</translation>
+        <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="204"/>
+        <source>GeoPackage (*.gpkg)</source>
+        <translation>GeoPackage 文件 (*.gpkg)</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="206"/>
+        <source>The analysis is written to this GeoPackage, built cells, cell problems and briefings beside it. Default: beside the project file. Remembered with the project.</source>
+        <translation>分析结果写入此 GeoPackage，生成的网格、网格问题和简报保存在其旁边。默认：工程文件旁边。随工程保存。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="211"/>
+        <source>Results GeoPackage</source>
+        <translation>结果文件（GeoPackage）</translation>
     </message>
     <message>
         <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="271"/>

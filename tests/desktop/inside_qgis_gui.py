@@ -2,9 +2,12 @@
 
 Opens the dock from the plugin, loads the sample village, clicks "Analyse", waits for the
 background task, moves one face between two cells with the face tool (live update),
-then saves a screenshot of the main window and reports what the dock shows (every text,
-which of them are not in the expected language, result layers). Reads its job from the
-JSON file named by LEVER_GRID_JOB; every failure goes into the results JSON.
+then sets the dock to each width of ``job["fit_widths"]`` (all steps expanded) and reports
+every text that does not fit and every widget out of view without a scroll bar (see
+:func:`fit`), with screenshots, and saves a screenshot of the main window and reports what
+the dock shows (every text, which of them are not in the expected language, result layers,
+which layers QGIS considers temporary). Reads its job from the JSON file named by
+LEVER_GRID_JOB; every failure goes into the results JSON.
 """
 
 import json
@@ -13,7 +16,7 @@ import time
 import traceback
 
 from qgis.core import QgsApplication, QgsProject
-from qgis.PyQt.QtCore import Qt, QTimer
+from qgis.PyQt.QtCore import QPoint, QRect, Qt, QTimer
 from qgis.PyQt.QtWidgets import (
     QAbstractButton,
     QComboBox,
@@ -21,6 +24,9 @@ from qgis.PyQt.QtWidgets import (
     QGroupBox,
     QLabel,
     QLineEdit,
+    QStyle,
+    QStyleOptionComboBox,
+    QWidget,
 )
 from qgis.utils import iface, plugins
 
@@ -53,6 +59,163 @@ def texts_of(dock) -> list:
     return [t for t in texts if t and any(c.isalpha() for c in t)]
 
 
+#: Widgets whose inner parts are QGIS's, not ours (their texts are not checked).
+FOREIGN = ("QgsFileWidget", "QgsMapLayerComboBox", "QSpinBox",
+           "QDoubleSpinBox", "QComboBox", "QLineEdit", "QgsFilterLineEdit", "QScrollBar")
+
+
+def foreign(widget, top) -> bool:
+    parent = widget.parentWidget()
+    while parent is not None and parent is not top:
+        if type(parent).__name__ in FOREIGN:
+            return True
+        parent = parent.parentWidget()
+    return False
+
+
+def describe(widget) -> str:
+    text = widget.text() if hasattr(widget, "text") and callable(widget.text) else ""
+    return f"{type(widget).__name__} {text!r}" if text else type(widget).__name__
+
+
+def set_dock_width(dock, width: int) -> int:
+    window = iface.mainWindow()
+    window.resizeDocks([dock], [width], Qt.Orientation.Horizontal)
+    QgsApplication.processEvents()
+    if abs(dock.width() - width) > 1:  # the dock area would not give it: float it
+        dock.setFloating(True)
+        dock.resize(width, 860)
+        QgsApplication.processEvents()
+    return dock.width()
+
+
+def settle(dock) -> None:
+    """Process events until no widget of the dock moves any more (layouts settle in
+    several passes: wrapped labels and flowing rows change their heights)."""
+    before = None
+    for _ in range(50):
+        QgsApplication.processEvents()
+        now = [w.geometry().getRect() for w in dock.findChildren(QWidget)]
+        if now == before:
+            return
+        before = now
+        time.sleep(0.02)
+
+
+def fit(dock, width: int) -> dict:
+    """Set the dock to ``width`` px with every step expanded; list what does not fit.
+
+    A text is cut when a non-wrapping label or a button/check box is narrower than its
+    text (``fontMetrics().horizontalAdvance``, and the widget's own size hint), or a
+    word-wrapped label is lower than the height its text needs at its width. A widget is
+    out of view when it reaches beyond its parent (clipped, like a check box pushed out of
+    the dock) or the scroll area's content is larger than the view without a scroll bar
+    in that direction.
+    """
+    from qgis.gui import QgsCollapsibleGroupBox
+
+    for box in dock.findChildren(QgsCollapsibleGroupBox):
+        box.setCollapsed(False)
+    got = set_dock_width(dock, width)
+    settle(dock)
+    scroll = dock.scroll
+    body, view = scroll.widget(), scroll.viewport()
+    hbar, vbar = scroll.horizontalScrollBar(), scroll.verticalScrollBar()
+    cut, outside = [], []
+    for widget in body.findChildren(QWidget):
+        if not widget.isVisibleTo(body):
+            continue
+        parent = widget.parentWidget()
+        if parent is not None and not parent.rect().contains(widget.geometry()):
+            outside.append(f"{describe(widget)} at {widget.geometry().getRect()} beyond its "
+                           f"parent {type(parent).__name__} {parent.rect().getRect()}")
+        if foreign(widget, body):
+            continue
+        metrics = widget.fontMetrics()
+        if isinstance(widget, QLabel) and widget.text():
+            room = widget.contentsRect()
+            if widget.wordWrap():
+                need = widget.heightForWidth(room.width())
+                if need > room.height() + 1:
+                    cut.append(f"{describe(widget)}: needs {need} px high, has {room.height()}")
+            else:
+                need = max(metrics.horizontalAdvance(line) for line in widget.text().split("\n"))
+                if need > room.width() - 2 * max(widget.margin(), 0):
+                    cut.append(f"{describe(widget)}: needs {need} px, has {room.width()}")
+        elif isinstance(widget, QAbstractButton) and widget.text():
+            need = metrics.horizontalAdvance(widget.text())
+            if need > widget.contentsRect().width() or \
+                    widget.sizeHint().width() > widget.width() + 1:
+                cut.append(f"{describe(widget)}: text {need} px, hint "
+                           f"{widget.sizeHint().width()} px, has {widget.width()}")
+        elif isinstance(widget, QComboBox) and widget.currentText():
+            # the text field of the combo box (without the arrow), as the style draws it
+            option = QStyleOptionComboBox()
+            option.initFrom(widget)
+            option.editable = widget.isEditable()
+            option.currentText = widget.currentText()
+            option.currentIcon = widget.itemIcon(widget.currentIndex())
+            option.iconSize = widget.iconSize()
+            field = widget.style().subControlRect(
+                QStyle.ComplexControl.CC_ComboBox, option,
+                QStyle.SubControl.SC_ComboBoxEditField, widget)
+            need = metrics.horizontalAdvance(widget.currentText())
+            if not option.currentIcon.isNull():
+                need += widget.iconSize().width() + 4
+            if need > field.width():
+                cut.append(f"{describe(widget)} {widget.currentText()!r}: needs {need} px, "
+                           f"has {field.width()}")
+        elif isinstance(widget, QLineEdit) and not foreign(widget, body) and \
+                (widget.text() or widget.placeholderText()):
+            need = metrics.horizontalAdvance(widget.text() or widget.placeholderText())
+            if need > widget.contentsRect().width() - 8:
+                cut.append(f"QLineEdit {widget.text() or widget.placeholderText()!r}: needs "
+                           f"{need} px, has {widget.contentsRect().width()}")
+        elif isinstance(widget, QGroupBox) and widget.title():
+            need = metrics.horizontalAdvance(widget.title())
+            if need + 20 > widget.width():
+                cut.append(f"group {widget.title()!r}: needs {need} px, has {widget.width()}")
+    content = QRect(QPoint(0, 0), body.size())
+    if content.width() > view.width() and not hbar.isVisible():
+        outside.append(f"content {content.width()} px wide in a {view.width()} px view, "
+                       "no horizontal scroll bar")
+    if content.height() > view.height() and not vbar.isVisible():
+        outside.append(f"content {content.height()} px high in a {view.height()} px view, "
+                       "no vertical scroll bar")
+    return {"width": got, "view": [view.width(), view.height()],
+            "content": [content.width(), content.height()],
+            "hbar": hbar.isVisible(), "vbar": vbar.isVisible(), "cut": cut,
+            "outside": outside}
+
+
+def fit_all(dock) -> None:
+    from qgis.gui import QgsCollapsibleGroupBox
+
+    boxes = dock.findChildren(QgsCollapsibleGroupBox)
+    collapsed = [box.isCollapsed() for box in boxes]
+    floating = dock.isFloating()
+    RESULT["fit"] = {}
+    for width in JOB.get("fit_widths", []):
+        fit(dock, width)
+        dock.scroll.verticalScrollBar().setValue(0)
+        settle(dock)
+        shot = JOB["fit_shot"].format(width=width)
+        dock.grab().save(shot)
+        dock.scroll.widget().grab().save(shot.replace(".png", "_full.png"))
+        report = fit(dock, width)  # what the pictures show
+        summary = dock.summary
+        report["summary_label"] = [summary.geometry().getRect(),
+                                   summary.heightForWidth(summary.contentsRect().width())]
+        report["shot"] = shot
+        RESULT["fit"][str(width)] = report
+    if dock.isFloating() and not floating:
+        dock.setFloating(False)
+        iface.mainWindow().addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+    for box, was in zip(boxes, collapsed, strict=True):
+        box.setCollapsed(was)
+    set_dock_width(dock, 470)
+
+
 def chinese(text: str) -> bool:
     return any("\u4e00" <= c <= "\u9fff" for c in text)
 
@@ -71,6 +234,15 @@ def finish() -> None:
             RESULT["texts"] = texts_of(dock)
             RESULT["status"] = dock.status.text()
             RESULT["summary"] = dock.summary.text()
+            RESULT["results_gpkg"] = str(dock.results_path())
+            RESULT["results_entry"] = list(QgsProject.instance().readEntry(
+                "lever_grid", "/results_gpkg", ""))
+            RESULT["temporary"] = [
+                layer.name() for layer in QgsProject.instance().mapLayers().values()
+                if hasattr(layer, "isTemporary") and layer.isTemporary()]
+            RESULT["sources"] = sorted({layer.source().split("|")[0] for layer in
+                                        QgsProject.instance().mapLayers().values()})
+            fit_all(dock)
         iface.mapCanvas().refreshAllLayers()
         QgsApplication.processEvents()
         iface.mainWindow().grab().save(JOB["screenshot"])
@@ -167,16 +339,16 @@ def main() -> None:
         plugin = plugins["lever_grid"]
         dock = plugin.show_dock()
         STATE["dock"] = dock
-        window.addDockWidget(Qt.RightDockWidgetArea, dock)
-        window.resizeDocks([dock], [470], Qt.Horizontal)
+        window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        window.resizeDocks([dock], [470], Qt.Orientation.Horizontal)
         RESULT["dock_visible"] = dock.isVisible()
         RESULT["action_checked"] = plugin.dock_action.isChecked()
         RESULT["steps_enabled"] = {k: b.isEnabled() for k, b in dock.buttons.items()}
         from lever_grid.qgis_plugin.gui.common import tr
 
         dock.tr_sample_group = tr("Sample village (Yangwu)")
-        if JOB.get("out_dir"):
-            dock.out_dir.setFilePath(JOB["out_dir"])
+        if JOB.get("results"):
+            dock.results.setFilePath(JOB["results"])  # as if picked: remembered
         dock.load_sample()
         RESULT["roles"] = {role: (dock.layer(role).name() if dock.layer(role) else None)
                            for role in dock.combos}

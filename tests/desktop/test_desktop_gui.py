@@ -3,7 +3,16 @@ Chinese, with screenshots; and the Graphical Modeler model through qgis_process.
 
 Screenshots: tests/artifacts/dock_en.png, dock_zh_CN.png (QGIS locale zh_CN: QGIS has no
 zh_CN translation of its own, so only the dock is Chinese) and dock_zh-Hans.png (QGIS's
-简体中文: everything Chinese; the one in docs/images/dock_zh_CN.png).
+简体中文: everything Chinese; the one in docs/images/dock_zh_CN.png); the dock alone at 280
+and 600 px wide, every step expanded: dock_<lang>_<width>.png (the visible part) and
+dock_<lang>_<width>_full.png (the whole scrolled content).
+
+At 280 px (narrower than QGIS's default dock width, 298 px) and at 600 px no label, button
+or check box may be cut or elided and no widget may lie out of view without a scroll bar;
+at 280 px the dock needs no sideways scrolling. Results and the sample copy must go to a
+lasting place (beside the chosen results GeoPackage, or the user's QGIS profile folder when
+the project has no file), so QGIS considers no layer temporary (QGIS runs with TMPDIR in the
+throw-away folder: files under the temporary folder count as temporary layers).
 """
 
 from __future__ import annotations
@@ -18,7 +27,13 @@ import pytest
 import shapely
 
 from tests.conftest import ARTIFACTS, ROOT, SAMPLE
-from tests.desktop.desktop import Chroot, install_plugin_zip, qgis_process, run_desktop_script
+from tests.desktop.desktop import (
+    Chroot,
+    Venv,
+    install_plugin_zip,
+    qgis_process,
+    run_desktop_script,
+)
 
 pytestmark = pytest.mark.desktop
 ZIP = ROOT / "dist" / "lever_grid.zip"
@@ -53,21 +68,34 @@ def face_edit() -> dict:
     pytest.fail("no face to move in the sample (the committed sample changed?)")
 
 
-def run_dock(locale: str, tmp_path_factory, debian13: bool = False) -> dict:
-    """The dock workflow; ``debian13``: in stock QGIS 3.40 on Debian 13 (the chroot)."""
+WIDTHS = (280, 600)
+
+
+def run_dock(locale: str, tmp_path_factory, debian13: bool = False,
+             results: str | None = None) -> dict:
+    """The dock workflow; ``debian13``: in stock QGIS 3.40 on Debian 13 (the chroot);
+    ``results``: the results GeoPackage the user picks, relative to the throw-away folder
+    (None: the default, in the profile folder as the project has no file)."""
     assert ZIP.exists(), "run `make package` first (make test does)"
     base = tmp_path_factory.mktemp(f"qgis_{locale}")
     install_plugin_zip(ZIP, base, locale=locale)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     name = f"{'debian13_' if debian13 else ''}dock_{'en' if locale.startswith('en') else locale}"
     shot = ARTIFACTS / f"{name}.png"
-    where = Chroot(base) if debian13 else None
-    inside = base / "dock.png" if debian13 else shot
-    job = {"screenshot": where.path(inside) if where else str(shot), "edit": face_edit(),
-           "out_dir": where.path(base / "out") if where else str(base / "out")}
-    result = run_desktop_script(SCRIPT, job, base, timeout=600, where=where)
-    if debian13 and inside.exists():
-        shutil.copyfile(inside, shot)
+    where = Chroot(base) if debian13 else Venv()
+    shots = base / "shots" if debian13 else ARTIFACTS  # where QGIS saves its screenshots
+    shots.mkdir(exist_ok=True)
+    job = {"screenshot": where.path(shots / shot.name), "edit": face_edit(),
+           "fit_widths": list(WIDTHS), "fit_shot": where.path(shots / f"{name}_{{width}}.png")}
+    if results:
+        job["results"] = where.path(base / results)
+    tmp = base / "tmp"
+    tmp.mkdir()
+    result = run_desktop_script(SCRIPT, job, base, timeout=600,
+                                where=where if debian13 else None, TMPDIR=where.path(tmp))
+    if debian13:
+        for picture in shots.glob("*.png"):
+            shutil.copyfile(picture, ARTIFACTS / picture.name)
     assert "error" not in result, result.get("error")
     assert result["plugin_loaded"] and result["dock_visible"] and result["action_checked"]
     assert result["analysis_ok"], result.get("log")
@@ -82,12 +110,36 @@ def run_dock(locale: str, tmp_path_factory, debian13: bool = False) -> dict:
     assert sorted(result["edited"]) == sorted([str(edit["active"]), str(edit["donor"])])
     assert result["live_seconds"] < 0.5
     assert shot.exists() and shot.stat().st_size > 50_000
-    assert (base / "out" / "yangwu_sample.gpkg").exists()  # the copy the edits went to
+    check_fit(result, where)
+    # results and the sample copy (which the edits went to) in a lasting place; paths in
+    # the result are as QGIS sees them (where.path)
+    gpkg = base / results if results else \
+        base / "profiles" / "default" / "lever_grid" / "lever_grid.gpkg"
+    copy = gpkg.parent / "yangwu_sample.gpkg"
+    assert result["results_gpkg"] == where.path(gpkg)
+    assert gpkg.exists() and copy.exists()
+    assert result["temporary"] == [], result["temporary"]
+    assert all(not source.startswith(where.path(tmp)) for source in result["sources"])
+    layers_from = {s for s in result["sources"] if s.endswith(".gpkg")}
+    assert layers_from == {where.path(gpkg), where.path(copy)}, layers_from
+    # a picked GeoPackage is remembered in the project; the default needs no entry
+    assert result["results_entry"] == ([where.path(gpkg), True] if results else ["", False])
     return result
 
 
+def check_fit(result: dict, where: Venv) -> None:
+    for width in WIDTHS:
+        fit = result["fit"][str(width)]
+        assert abs(fit["width"] - width) <= 1, fit
+        assert fit["cut"] == [], f"{width} px: cut texts: {fit['cut']}"
+        assert fit["outside"] == [], f"{width} px: out of view: {fit['outside']}"
+        assert where.host(fit["shot"]).stat().st_size > 10_000
+    narrow = result["fit"][str(WIDTHS[0])]
+    assert not narrow["hbar"] and narrow["content"][0] <= narrow["view"][0], narrow
+
+
 def test_dock_in_english(tmp_path_factory):
-    result = run_dock("en_US", tmp_path_factory)
+    result = run_dock("en_US", tmp_path_factory, results="village/village_results.gpkg")
     assert result["group"] == "Lever Grid results"
     assert result["layers"]["blind_spots"][0] == "Blind spots"
     assert "Analyse coverage and incidents" in result["texts"]

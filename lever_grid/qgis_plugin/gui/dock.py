@@ -10,8 +10,6 @@ the map tools (:mod:`.maptools`) edit cells and cameras with live coverage updat
 from __future__ import annotations
 
 import shutil
-import tempfile
-import time
 from pathlib import Path
 
 from qgis.core import (
@@ -21,7 +19,6 @@ from qgis.core import (
     QgsMapLayerProxyModel,
     QgsMarkerSymbol,
     QgsProject,
-    QgsSettings,
     QgsSingleSymbolRenderer,
     QgsVectorLayer,
     QgsWkbTypes,
@@ -39,12 +36,13 @@ from qgis.PyQt.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
-    QGridLayout,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QProgressBar,
     QPushButton,
+    QSizePolicy,
     QSpinBox,
     QToolButton,
     QVBoxLayout,
@@ -53,6 +51,7 @@ from qgis.PyQt.QtWidgets import (
 
 from ...paths import resources_dir
 from .common import KINDS, kind_labels, kind_short_labels, tr
+from .flow import FlowBox, WrapLabel
 from .styling import (
     is_result,
     load_results,
@@ -74,6 +73,9 @@ STEPS = {
 
 SAMPLE = resources_dir() / "sample" / "yangwu.gpkg"
 
+#: Project entry (scope, key) remembering the results GeoPackage of a project.
+RESULTS_ENTRY = ("lever_grid", "/results_gpkg")
+
 #: Words that identify a layer's role from its name (English, Chinese).
 ROLE_WORDS = {
     "roads": ("road", "street", "道路", "路网", "街道"),
@@ -86,9 +88,34 @@ ROLE_WORDS = {
 
 
 #: Geometry type of each role's layer.
-GEOMETRY = {"roads": QgsWkbTypes.LineGeometry, "boundary": QgsWkbTypes.PolygonGeometry,
-            "cells": QgsWkbTypes.PolygonGeometry, "cameras": QgsWkbTypes.PointGeometry,
-            "buildings": QgsWkbTypes.PolygonGeometry, "incidents": QgsWkbTypes.PointGeometry}
+_GEOMETRY = QgsWkbTypes.GeometryType
+GEOMETRY = {"roads": _GEOMETRY.LineGeometry, "boundary": _GEOMETRY.PolygonGeometry,
+            "cells": _GEOMETRY.PolygonGeometry, "cameras": _GEOMETRY.PointGeometry,
+            "buildings": _GEOMETRY.PolygonGeometry, "incidents": _GEOMETRY.PointGeometry}
+
+
+#: Below this dock width (px) every field goes under its label, so layer names, periods
+#: and choices get the whole width instead of being cut.
+NARROW = 420
+
+
+def _form(box, forms: list) -> QFormLayout:
+    """A form whose fields move under their labels when the dock is narrow."""
+    form = QFormLayout(box)
+    form.setContentsMargins(6, 6, 6, 6)
+    form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+    form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+    forms.append(form)
+    return form
+
+
+def _wrapping(text: str = "") -> QLabel:
+    return WrapLabel(text)
+
+
+def _flow(widgets, stretch: bool = True) -> QWidget:
+    """``widgets`` side by side, as many per row as fit."""
+    return FlowBox(widgets, stretch=stretch)
 
 
 class LeverGridDock(QgsDockWidget):
@@ -122,6 +149,9 @@ class LeverGridDock(QgsDockWidget):
         registry.providerRemoved.connect(self.refresh_steps)
         self.project.layersAdded.connect(self._guess_layers)
         self.project.layersWillBeRemoved.connect(self._layers_removed)
+        for signal in (self.project.readProject, self.project.cleared,
+                       self.project.homePathChanged):
+            signal.connect(self._restore_results)
         self.refresh_steps()
         self._guess_layers()
 
@@ -137,20 +167,27 @@ class LeverGridDock(QgsDockWidget):
     def _build(self) -> None:
         scroll = QgsScrollArea(self)
         scroll.setWidgetResizable(True)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        # narrow docks scroll sideways rather than cut widgets off
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        scroll.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        self.scroll = scroll
+        self.forms: list[QFormLayout] = []
         body = QWidget()
         outer = QVBoxLayout(body)
+        outer.setContentsMargins(4, 4, 4, 4)
 
         # 1. layers
         box = QgsCollapsibleGroupBox(tr("1. Layers"))
-        form = QFormLayout(box)
+        form = _form(box, self.forms)
+        LayerType = QgsMapLayerProxyModel.Filter
         self.combos = {
-            "roads": self._combo(QgsMapLayerProxyModel.LineLayer, False),
-            "boundary": self._combo(QgsMapLayerProxyModel.PolygonLayer, True),
-            "cells": self._combo(QgsMapLayerProxyModel.PolygonLayer, False),
-            "cameras": self._combo(QgsMapLayerProxyModel.PointLayer, False),
-            "buildings": self._combo(QgsMapLayerProxyModel.PolygonLayer, True),
-            "incidents": self._combo(QgsMapLayerProxyModel.PointLayer, True),
+            "roads": self._combo(LayerType.LineLayer, False),
+            "boundary": self._combo(LayerType.PolygonLayer, True),
+            "cells": self._combo(LayerType.PolygonLayer, False),
+            "cameras": self._combo(LayerType.PointLayer, False),
+            "buildings": self._combo(LayerType.PolygonLayer, True),
+            "incidents": self._combo(LayerType.PointLayer, True),
         }
         labels = {"roads": tr("Roads"), "boundary": tr("Boundary (optional)"),
                   "cells": tr("Grid cells"), "cameras": tr("Cameras"),
@@ -159,16 +196,26 @@ class LeverGridDock(QgsDockWidget):
         for role, combo in self.combos.items():
             combo.setToolTip(self._role_help(role))
             form.addRow(labels[role], combo)
-        self.sample_button = QPushButton(tr("Load the sample village (Yangwu)"))
+        self.sample_button = QPushButton(tr("Load the sample village"))
         self.sample_button.setToolTip(tr("Adds a copy of the bundled sample village: 58 roads, "
                                          "14 cells, cameras, buildings and incidents."))
         self.sample_button.clicked.connect(self.load_sample)
         form.addRow(self.sample_button)
+        self.results = QgsFileWidget()
+        self.results.setStorageMode(QgsFileWidget.StorageMode.SaveFile)
+        self.results.setFilter(tr("GeoPackage (*.gpkg)"))
+        self.results.setConfirmOverwrite(False)
+        self.results.setToolTip(tr("The analysis is written to this GeoPackage, built cells, "
+                                   "cell problems and briefings beside it. Default: beside "
+                                   "the project file. Remembered with the project."))
+        self._restore_results()
+        self.results.fileChanged.connect(self._results_chosen)
+        form.addRow(tr("Results GeoPackage"), self.results)
         outer.addWidget(box)
 
         # 2. cells
         box = QgsCollapsibleGroupBox(tr("2. Grid cells"))
-        form = QFormLayout(box)
+        form = _form(box, self.forms)
         self.count = QSpinBox()
         self.count.setRange(1, 1000)
         self.count.setValue(14)
@@ -180,37 +227,32 @@ class LeverGridDock(QgsDockWidget):
             self.balance.addItem(label, key)
         self.balance.setToolTip(tr("What every cell should have about equally."))
         form.addRow(tr("Balance by"), self.balance)
-        row = QHBoxLayout()
         self.build_button = QPushButton(tr("Build cells"))
         self.build_button.clicked.connect(self.build_cells)
         self.validate_button = QPushButton(tr("Validate cells"))
         self.validate_button.clicked.connect(self.validate_cells)
-        row.addWidget(self.build_button)
-        row.addWidget(self.validate_button)
-        form.addRow(row)
+        form.addRow(_flow([self.build_button, self.validate_button]))
         outer.addWidget(box)
 
         # 3. analyse
         box = QgsCollapsibleGroupBox(tr("3. Coverage and incidents"))
-        form = QFormLayout(box)
+        form = _form(box, self.forms)
         self.period = QLineEdit()
-        self.period.setPlaceholderText(tr("e.g. 2025-01-01/2025-05-31; empty: this year so far"))
+        self.period.setPlaceholderText("2025-01-01/2025-05-31")
+        self.period.setToolTip(tr("e.g. 2025-01-01/2025-05-31; empty: this year so far"))
         form.addRow(tr("Current period"), self.period)
         self.compare = QLineEdit()
-        self.compare.setPlaceholderText(tr("empty: the same period a year earlier"))
+        self.compare.setToolTip(tr("empty: the same period a year earlier"))
         form.addRow(tr("Compare with"), self.compare)
-        grid = QGridLayout()
         self.kinds = {}
         long_labels = kind_labels()
-        for i, (key, label) in enumerate(kind_short_labels().items()):
+        for key, label in kind_short_labels().items():
             check = QCheckBox(label)
             check.setToolTip(long_labels[key])
             check.setChecked(True)
             self.kinds[key] = check
-            grid.addWidget(check, i // 2, i % 2)
-        kinds_box = QWidget()
-        kinds_box.setLayout(grid)
-        form.addRow(tr("Camera kinds"), kinds_box)
+        form.addRow(QLabel(tr("Camera kinds")))
+        form.addRow(_flow(self.kinds.values(), stretch=False))
         self.watch = QComboBox()
         self.watch.addItem(tr("Cells minus buildings"), "cells")
         self.watch.addItem(tr("Road corridor (8 m wide)"), "roads")
@@ -224,15 +266,13 @@ class LeverGridDock(QgsDockWidget):
         self.analyse_button = QPushButton(tr("Analyse coverage and incidents"))
         self.analyse_button.clicked.connect(self.analyse)
         form.addRow(self.analyse_button)
-        self.summary = QLabel()
-        self.summary.setWordWrap(True)
+        self.summary = _wrapping()
         form.addRow(self.summary)
         outer.addWidget(box)
 
         # 4. edit on the map
         box = QgsCollapsibleGroupBox(tr("4. Edit on the map"))
-        form = QFormLayout(box)
-        row = QHBoxLayout()
+        form = _form(box, self.forms)
         self.tool_buttons = {}
         for key, label, icon, tip in (
             ("faces", tr("Road faces"), "/mActionAddPolygon.svg",
@@ -247,14 +287,14 @@ class LeverGridDock(QgsDockWidget):
             button = QToolButton()
             button.setText(label)
             button.setIcon(QgsApplication.getThemeIcon(icon))
-            button.setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+            button.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
             button.setCheckable(True)
             button.setToolTip(tip)
             button.toggled.connect(lambda on, k=key: self.set_tool(k if on else None))
             self.tool_buttons[key] = button
-            row.addWidget(button)
-        form.addRow(row)
-        self.active_label = QLabel(tr("Active cell: none (right click a cell)"))
+        form.addRow(_flow(self.tool_buttons.values()))
+        self.active_label = _wrapping(tr("Active cell: none (right click a cell)"))
         form.addRow(self.active_label)
         self.live_check = QCheckBox(tr("Update coverage after each edit"))
         self.live_check.setChecked(True)
@@ -263,29 +303,24 @@ class LeverGridDock(QgsDockWidget):
 
         # 5. export
         box = QgsCollapsibleGroupBox(tr("5. Export"))
-        form = QFormLayout(box)
-        self.out_dir = QgsFileWidget()
-        self.out_dir.setStorageMode(QgsFileWidget.GetDirectory)
-        self.out_dir.setFilePath(self._default_out_dir())
-        self.out_dir.setToolTip(tr("Analyses, built cells and briefings are written here."))
-        form.addRow(tr("Output folder"), self.out_dir)
+        form = _form(box, self.forms)
         self.export_button = QPushButton(tr("Export briefing"))
         self.export_button.clicked.connect(self.export)
         form.addRow(self.export_button)
         outer.addWidget(box)
 
         # status
-        self.status = QLabel(tr("Choose the layers, then run the steps in order."))
-        self.status.setWordWrap(True)
+        self.status = _wrapping(tr("Choose the layers, then run the steps in order."))
         outer.addWidget(self.status)
         row = QHBoxLayout()
         self.progress = QProgressBar()
         self.progress.setRange(0, 100)
         self.progress.setValue(0)
+        self.progress.setMinimumWidth(60)
         self.cancel_button = QPushButton(tr("Cancel"))
         self.cancel_button.setEnabled(False)
         self.cancel_button.clicked.connect(self.cancel)
-        row.addWidget(self.progress)
+        row.addWidget(self.progress, 1)
         row.addWidget(self.cancel_button)
         outer.addLayout(row)
         outer.addStretch(1)
@@ -293,6 +328,18 @@ class LeverGridDock(QgsDockWidget):
         self.setWidget(scroll)
         self.buttons = {"build": self.build_button, "validate": self.validate_button,
                         "analyse": self.analyse_button, "export": self.export_button}
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt
+        self._fit_forms(event.size().width())
+        super().resizeEvent(event)
+
+    def _fit_forms(self, width: int) -> None:
+        """Labels above their fields when narrow, beside them when there is room."""
+        policy = QFormLayout.RowWrapPolicy.WrapAllRows if width < NARROW else \
+            QFormLayout.RowWrapPolicy.WrapLongRows
+        for form in self.forms:
+            if form.rowWrapPolicy() != policy:
+                form.setRowWrapPolicy(policy)
 
     @staticmethod
     def _role_help(role: str) -> str:
@@ -306,13 +353,45 @@ class LeverGridDock(QgsDockWidget):
             "incidents": tr("Incident points with occurred_at (date or date-time)."),
         }[role]
 
-    def _default_out_dir(self) -> str:
-        saved = QgsSettings().value("lever_grid/output_dir", "", type=str)
-        if saved:
-            return saved
-        home = self.project.homePath()
-        return str(Path(home) / "lever_grid") if home else \
-            str(Path(tempfile.gettempdir()) / "lever_grid")
+    # ------------------------------------------------------------------ results file
+    def default_results(self) -> Path:
+        """``<project>_lever_grid.gpkg`` beside the project file; for a project not saved
+        yet, ``lever_grid/lever_grid.gpkg`` in the user's QGIS profile folder (a lasting
+        place: QGIS treats files in the temporary folder as temporary layers)."""
+        project_file = self.project.absoluteFilePath()
+        if project_file:
+            path = Path(project_file)
+            return path.with_name(f"{path.stem}_lever_grid.gpkg")
+        return Path(QgsApplication.qgisSettingsDirPath()) / "lever_grid" / "lever_grid.gpkg"
+
+    def _restore_results(self, *_args) -> None:
+        """Show the project's results GeoPackage (its entry, else the default)."""
+        value, ok = self.project.readEntry(*RESULTS_ENTRY, "")
+        path = self.project.readPath(value) if ok and value else str(self.default_results())
+        self.results.blockSignals(True)
+        self.results.setFilePath(path)
+        self.results.blockSignals(False)
+
+    def _results_chosen(self, path: str) -> None:
+        """The user picked a results GeoPackage: remember it in the project."""
+        if path.strip():
+            self.project.writeEntry(*RESULTS_ENTRY, self.project.writePath(path.strip()))
+        else:
+            self.project.removeEntry(*RESULTS_ENTRY)
+            self._restore_results()
+
+    def results_path(self) -> Path:
+        """The results GeoPackage (its folder is created)."""
+        path = Path(self.results.filePath().strip() or self.default_results())
+        if path.suffix.lower() != ".gpkg":
+            path = path.with_name(path.name + ".gpkg")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def out_dir_path(self) -> Path:
+        """The folder of the results GeoPackage: built cells, problems, briefings, the
+        sample copy."""
+        return self.results_path().parent
 
     # ------------------------------------------------------------------ state
     def layer(self, role: str) -> QgsVectorLayer | None:
@@ -387,17 +466,12 @@ class LeverGridDock(QgsDockWidget):
             button.setChecked(False)
         self.set_tool(None)
 
-    def out_dir_path(self) -> Path:
-        path = Path(self.out_dir.filePath() or self._default_out_dir())
-        path.mkdir(parents=True, exist_ok=True)
-        QgsSettings().setValue("lever_grid/output_dir", str(path))
-        return path
-
     def _stem(self, name: str) -> str:
-        stem = f"{name}_{time.strftime('%Y%m%d_%H%M%S')}"
+        """``<results>_<name>``, numbered so no earlier output is overwritten."""
+        stem = f"{self.results_path().stem}_{name}"
         out = self.out_dir_path()
         n, candidate = 1, stem
-        while any(out.glob(f"{candidate}*")):
+        while any(out.glob(f"{candidate}.*")) or (out / candidate).exists():
             n += 1
             candidate = f"{stem}_{n}"
         return candidate
@@ -470,12 +544,17 @@ class LeverGridDock(QgsDockWidget):
             "WATCH": self.watch.currentData(), "MIN_BLIND_AREA": self.min_blind.value(),
         }
 
-    def start_step(self, step: str, known: dict, stem: str) -> AlgorithmRun | None:
-        """Run the step's algorithm in the background with the parameters it accepts."""
+    def start_step(self, step: str, known: dict, stem: str | None) -> AlgorithmRun | None:
+        """Run the step's algorithm in the background with the parameters it accepts.
+
+        Its output goes to the results GeoPackage (``stem`` None) or beside it, named
+        ``<results>_<stem>``.
+        """
         alg = self.lookup(STEPS[step])
         if alg is None or (self.run is not None and self.run.is_running()):
             return None
-        params, missing = fill_parameters(alg, known, self.out_dir_path(), self._stem(stem))
+        stem = self.results_path().stem if stem is None else self._stem(stem)
+        params, missing = fill_parameters(alg, known, self.out_dir_path(), stem)
         if missing:
             # parameters the dock does not know: let the user complete them
             from processing import execAlgorithmDialog
@@ -510,6 +589,9 @@ class LeverGridDock(QgsDockWidget):
         self.progress.setValue(100 if ok else 0)
         try:
             if not ok:
+                if step == "analyse" and not self.last_results and \
+                        self.results_path().exists():  # the earlier results, still there
+                    self.last_results = load_results(str(self.results_path()))
                 if run is not None and run.feedback.isCanceled():
                     self.say(tr("Cancelled."))
                 else:
@@ -554,7 +636,16 @@ class LeverGridDock(QgsDockWidget):
         self.commit_results()
         known = self._known()
         self._pending = known
-        return self.start_step("analyse", known, "analysis")
+        self._release(self.results_path())
+        return self.start_step("analyse", known, None)
+
+    def _release(self, gpkg: Path) -> None:
+        """Remove result layers read from ``gpkg`` (about to be replaced) from the project:
+        an open file cannot be replaced on Windows."""
+        old = [lyr.id() for lyr in result_layers(self.project).values()
+               if Path(lyr.source().split("|")[0]) == gpkg]
+        if old:
+            self.project.removeMapLayers(old)
 
     def _analyse_done(self, results: dict) -> None:
         gpkg = results.get("OUTPUT")
@@ -742,7 +833,10 @@ class LeverGridDock(QgsDockWidget):
         for signal, slot in ((registry.providerAdded, self.refresh_steps),
                              (registry.providerRemoved, self.refresh_steps),
                              (self.project.layersAdded, self._guess_layers),
-                             (self.project.layersWillBeRemoved, self._layers_removed)):
+                             (self.project.layersWillBeRemoved, self._layers_removed),
+                             (self.project.readProject, self._restore_results),
+                             (self.project.cleared, self._restore_results),
+                             (self.project.homePathChanged, self._restore_results)):
             try:
                 signal.disconnect(slot)
             except TypeError:
