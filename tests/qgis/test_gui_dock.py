@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import time
+from pathlib import Path
 
 import pyogrio
 import pytest
@@ -65,11 +66,14 @@ def run_step(dock, button, timeout: float = 60.0) -> dict:
 
 @pytest.fixture
 def out_dir(tmp_path):
-    from qgis.core import QgsSettings
+    """The results GeoPackage's folder, chosen as the project's entry (as the dock
+    remembers a GeoPackage the user picked)."""
+    from qgis.core import QgsProject
 
-    QgsSettings().setValue("lever_grid/output_dir", str(tmp_path / "out"))
+    QgsProject.instance().writeEntry("lever_grid", "/results_gpkg",
+                                     str(tmp_path / "out" / "lever_grid.gpkg"))
     yield tmp_path / "out"
-    QgsSettings().remove("lever_grid/output_dir")
+    QgsProject.instance().removeEntry("lever_grid", "/results_gpkg")
 
 
 @pytest.fixture
@@ -188,11 +192,18 @@ def test_sample_then_analysis_in_the_background(dock, out_dir):
     assert layers["cell_stats"] in dock.combos["cells"].exceptedLayerList()
     assert "14" in dock.summary.text() and "%" in dock.summary.text()
 
-    # a second run replaces the results instead of piling them up
+    assert gpkg == str(out_dir / "lever_grid.gpkg")  # the project's results GeoPackage
+    assert {Path(lyr.source().split("|")[0]) for lyr in layers.values()} == {Path(gpkg)}
+
+    # a second run replaces the results (the same GeoPackage) instead of piling them up
+    before = Path(gpkg).stat().st_ino, Path(gpkg).stat().st_mtime_ns
     run = run_step(dock, dock.analyse_button)
     assert run["ok"]
     assert len(results_group(create=False).findLayers()) == 5
-    assert dock.last_analysis != gpkg
+    assert dock.last_analysis == gpkg
+    assert (Path(gpkg).stat().st_ino, Path(gpkg).stat().st_mtime_ns) != before
+    assert sorted(p.name for p in out_dir.glob("*.gpkg")) == ["lever_grid.gpkg",
+                                                             "yangwu_sample.gpkg"]
 
 
 def test_cancel_stops_the_run(dock):
@@ -399,3 +410,41 @@ def test_build_validate_analyse_export_with_the_real_algorithms(dock, out_dir):
     for name in ("briefing_map.png", "briefing_map.pdf", "briefing.geojson", "summary.html"):
         assert (out_dir / folder.split("/")[-1] / name).exists(), name
     assert "briefing" in dock.status.text()
+
+
+def test_results_geopackage_beside_the_project_and_remembered(qgis_iface, qgis_new_project,
+                                                               levergrid, tmp_path):
+    """Results never go to the temporary folder: beside the project file, in the profile
+    folder while the project has none; a GeoPackage the user picks is kept in the project
+    (relative to it) and comes back when the project is opened again."""
+    from qgis.core import QgsApplication, QgsProject
+
+    from lever_grid.qgis_plugin.gui.dock import LeverGridDock
+
+    project = QgsProject.instance()
+    dock = LeverGridDock(qgis_iface)
+    try:
+        profile = Path(QgsApplication.qgisSettingsDirPath())
+        assert dock.results_path() == profile / "lever_grid" / "lever_grid.gpkg"
+        project.setFileName(str(tmp_path / "village.qgz"))
+        assert dock.results_path() == tmp_path / "village_lever_grid.gpkg"
+        assert dock.out_dir_path() == tmp_path
+        assert dock._stem("cells") == "village_lever_grid_cells"
+        (tmp_path / "village_lever_grid_cells.gpkg").write_bytes(b"")
+        assert dock._stem("cells") == "village_lever_grid_cells_2"
+        assert project.readEntry("lever_grid", "/results_gpkg", "")[1] is False  # default
+
+        picked = tmp_path / "results" / "audit.gpkg"
+        dock.results.setFilePath(str(picked))  # as the file dialog does
+        entry, ok = project.readEntry("lever_grid", "/results_gpkg", "")
+        assert ok and not entry.startswith("/") and "audit.gpkg" in entry, entry
+        assert dock.results_path() == picked and picked.parent.is_dir()
+        assert project.write()
+        project.clear()
+        assert Path(dock.results.filePath()) == profile / "lever_grid" / "lever_grid.gpkg"
+        assert project.read(str(tmp_path / "village.qgz"))
+        assert dock.results_path() == picked
+    finally:
+        dock.unload()
+        dock.deleteLater()
+        project.clear()

@@ -120,13 +120,13 @@ def check_cells_match_full_run(dock, cell_ids):
 # ----------------------------------------------------------------------------- fixture
 @pytest.fixture(scope="module")
 def village(qgis_iface, qgis_canvas, levergrid, tmp_path_factory):
-    from qgis.core import QgsApplication, QgsProject, QgsSettings
+    from qgis.core import QgsApplication, QgsProject
 
     from lever_grid.qgis_plugin.gui.dock import LeverGridDock
 
     QgsProject.instance().clear()
     out = tmp_path_factory.mktemp("maptools")
-    QgsSettings().setValue("lever_grid/output_dir", str(out))
+    QgsProject.instance().writeEntry("lever_grid", "/results_gpkg", str(out / "lever_grid.gpkg"))
     qgis_canvas.window().show()
     dock = LeverGridDock(qgis_iface)
     dock.load_sample()
@@ -142,7 +142,6 @@ def village(qgis_iface, qgis_canvas, levergrid, tmp_path_factory):
         if layer is not None and layer.isEditable():
             layer.rollBack()
     QgsProject.instance().clear()
-    QgsSettings().remove("lever_grid/output_dir")
 
 
 def zoom(canvas, geom, margin: float = 40.0) -> None:
