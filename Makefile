@@ -36,9 +36,11 @@ sample: install
 	$(PY) resources/sample/make_sample.py
 	$(PY) resources/sample/make_factory.py
 
+# ruff, then the Qt6 / QGIS 4 check modelled on QGIS's scripts/pyqt5_to_pyqt6 (check only)
 lint: install
 	$(VENV)/bin/ruff check lever_grid tests bench .ci resources
 	$(VENV)/bin/mypy
+	$(PY) .ci/qt6_check.py lever_grid tests bench .ci resources
 
 format: install
 	$(VENV)/bin/ruff format lever_grid tests bench .ci resources

@@ -29,7 +29,7 @@ def crs_to_pyproj(crs: QgsCoordinateReferenceSystem):
     authid = crs.authid()
     if authid.upper().startswith("EPSG:"):
         return CRS.from_user_input(authid)
-    return CRS.from_wkt(crs.toWkt(QgsCoordinateReferenceSystem.WKT_PREFERRED))
+    return CRS.from_wkt(crs.toWkt(QgsCoordinateReferenceSystem.WktVariant.WKT_PREFERRED))
 
 
 def _py(value):
@@ -59,7 +59,7 @@ def source_to_gdf(source: QgsFeatureSource, name: str, role: str) -> gpd.GeoData
 
     try:
         file, layer = _where(source, name)
-        if source.wkbType() == QgsWkbTypes.NoGeometry:
+        if source.wkbType() == QgsWkbTypes.Type.NoGeometry:
             raise InputError(f"the layer has no geometry; {role} must be a geometry layer "
                              "(load a CSV/XLSX sheet with Layer › Add Delimited Text Layer)",
                              file=file, layer=layer)

@@ -94,7 +94,7 @@ def _style_cells(layer: QgsVectorLayer, family: str | None, cjk: bool) -> None:
     layer.setRenderer(QgsRuleBasedRenderer(root))
     settings = QgsPalLayerSettings()
     settings.fieldName = "label"
-    settings.placement = QgsPalLayerSettings.OverPoint
+    settings.placement = QgsPalLayerSettings.Placement.OverPoint
     settings.centroidInside = True
     fmt = QgsTextFormat()
     fmt.setFont(_font(family, 9, bold=True))
@@ -105,7 +105,7 @@ def _style_cells(layer: QgsVectorLayer, family: str | None, cjk: bool) -> None:
     buffer.setColor(QColor("white"))
     fmt.setBuffer(buffer)
     settings.setFormat(fmt)
-    settings.multilineAlign = QgsPalLayerSettings.MultiCenter
+    settings.multilineAlign = QgsPalLayerSettings.MultiLineAlign.MultiCenter
     layer.setLabeling(QgsVectorLayerSimpleLabeling(settings))
     layer.setLabelsEnabled(True)
 
@@ -222,15 +222,15 @@ def briefing_layout(
     layout.initializeDefaults()
     layout.setName("lever_grid briefing")
     page = layout.pageCollection().page(0)
-    page.setPageSize("A4", QgsLayoutItemPage.Landscape)
+    page.setPageSize("A4", QgsLayoutItemPage.Orientation.Landscape)
     width_mm, height_mm = PAGE[0] * 25.4, PAGE[1] * 25.4
 
     order = [n for n in ("cameras", "blind_spots", "roads", "camera_views", "cells")
              if n in layers]
     map_item = QgsLayoutItemMap(layout)
     map_item.setCrs(crs)
-    map_item.attemptMove(QgsLayoutPoint(8, 24, QgsUnitTypes.LayoutMillimeters))
-    map_item.attemptResize(QgsLayoutSize(205, 178, QgsUnitTypes.LayoutMillimeters))
+    map_item.attemptMove(QgsLayoutPoint(8, 24, QgsUnitTypes.LayoutUnit.LayoutMillimeters))
+    map_item.attemptResize(QgsLayoutSize(205, 178, QgsUnitTypes.LayoutUnit.LayoutMillimeters))
     map_item.setLayers([layers[n] for n in order])
     map_item.setKeepLayerSet(True)
     map_item.setFrameEnabled(True)
@@ -238,22 +238,23 @@ def briefing_layout(
     grown.grow(0.04 * max(extent.width(), extent.height()))
     layout.addLayoutItem(map_item)
     map_item.setExtent(grown)  # zoomToExtent needs an extent; setExtent resizes the item
-    map_item.attemptResize(QgsLayoutSize(205, 178, QgsUnitTypes.LayoutMillimeters))
+    map_item.attemptResize(QgsLayoutSize(205, 178, QgsUnitTypes.LayoutUnit.LayoutMillimeters))
     map_item.zoomToExtent(grown)
 
     title_item = QgsLayoutItemLabel(layout)
     title_item.setText(title)
     title_item.setFont(_font(family, 17, bold=True))
-    title_item.attemptMove(QgsLayoutPoint(8, 5, QgsUnitTypes.LayoutMillimeters))
-    title_item.attemptResize(QgsLayoutSize(width_mm - 16, 11, QgsUnitTypes.LayoutMillimeters))
+    title_item.attemptMove(QgsLayoutPoint(8, 5, QgsUnitTypes.LayoutUnit.LayoutMillimeters))
+    title_item.attemptResize(QgsLayoutSize(width_mm - 16, 11,
+                                           QgsUnitTypes.LayoutUnit.LayoutMillimeters))
     layout.addLayoutItem(title_item)
 
     day = date or _dt.date.today().isoformat()
     date_item = QgsLayoutItemLabel(layout)
     date_item.setText(f"制图日期 Date: {day}" if cjk else f"Date: {day}")
     date_item.setFont(_font(family, 10))
-    date_item.attemptMove(QgsLayoutPoint(8, 16, QgsUnitTypes.LayoutMillimeters))
-    date_item.attemptResize(QgsLayoutSize(150, 6, QgsUnitTypes.LayoutMillimeters))
+    date_item.attemptMove(QgsLayoutPoint(8, 16, QgsUnitTypes.LayoutUnit.LayoutMillimeters))
+    date_item.attemptResize(QgsLayoutSize(150, 6, QgsUnitTypes.LayoutUnit.LayoutMillimeters))
     layout.addLayoutItem(date_item)
 
     legend = QgsLayoutItemLegend(layout)
@@ -264,11 +265,11 @@ def briefing_layout(
     for name in order:
         root.addLayer(layers[name])
     legend.model().setRootGroup(root)
-    for style, size, bold in ((QgsLegendStyle.Title, 12, True),
-                              (QgsLegendStyle.Subgroup, 9, True),
-                              (QgsLegendStyle.SymbolLabel, 8, False)):
+    for style, size, bold in ((QgsLegendStyle.Style.Title, 12, True),
+                              (QgsLegendStyle.Style.Subgroup, 9, True),
+                              (QgsLegendStyle.Style.SymbolLabel, 8, False)):
         legend.rstyle(style).setFont(_font(family, size, bold))
-    legend.attemptMove(QgsLayoutPoint(218, 24, QgsUnitTypes.LayoutMillimeters))
+    legend.attemptMove(QgsLayoutPoint(218, 24, QgsUnitTypes.LayoutUnit.LayoutMillimeters))
     legend.setFrameEnabled(True)
     legend.setResizeToContents(True)
     layout.addLayoutItem(legend)
@@ -276,8 +277,8 @@ def briefing_layout(
     bar = QgsLayoutItemScaleBar(layout)
     bar.setStyle("Single Box")
     bar.setLinkedMap(map_item)
-    bar.applyDefaultSize(QgsUnitTypes.DistanceMeters)
-    bar.setUnits(QgsUnitTypes.DistanceMeters)
+    bar.applyDefaultSize(QgsUnitTypes.DistanceUnit.DistanceMeters)
+    bar.setUnits(QgsUnitTypes.DistanceUnit.DistanceMeters)
     bar.setUnitLabel("m")
     bar.setNumberOfSegmentsLeft(0)
     fmt = QgsTextFormat()
@@ -285,15 +286,15 @@ def briefing_layout(
     fmt.setSize(8)
     bar.setTextFormat(fmt)
     bar.setBackgroundEnabled(True)
-    bar.attemptMove(QgsLayoutPoint(12, 186, QgsUnitTypes.LayoutMillimeters))
+    bar.attemptMove(QgsLayoutPoint(12, 186, QgsUnitTypes.LayoutUnit.LayoutMillimeters))
     layout.addLayoutItem(bar)
 
     arrow = QgsLayoutItemPicture(layout)
     arrow.setPicturePath(_north_arrow_path(Path(tmp_dir)))
     arrow.setLinkedMap(map_item)
-    arrow.setNorthMode(QgsLayoutItemPicture.TrueNorth)
-    arrow.attemptMove(QgsLayoutPoint(196, 27, QgsUnitTypes.LayoutMillimeters))
-    arrow.attemptResize(QgsLayoutSize(12, 18, QgsUnitTypes.LayoutMillimeters))
+    arrow.setNorthMode(QgsLayoutItemPicture.NorthMode.TrueNorth)
+    arrow.attemptMove(QgsLayoutPoint(196, 27, QgsUnitTypes.LayoutUnit.LayoutMillimeters))
+    arrow.attemptResize(QgsLayoutSize(12, 18, QgsUnitTypes.LayoutUnit.LayoutMillimeters))
     arrow.setBackgroundEnabled(False)
     layout.addLayoutItem(arrow)
 
@@ -301,9 +302,9 @@ def briefing_layout(
     note.setText(("标注:网格编号 / 警情变化  Labels: cell id / incident change\n" if cjk else
                   "Labels: cell id / incident change\n") + f"CRS: {crs.authid()} · lever_grid")
     note.setFont(_font(family, 7))
-    note.setHAlign(Qt.AlignLeft)
-    note.attemptMove(QgsLayoutPoint(218, height_mm - 18, QgsUnitTypes.LayoutMillimeters))
-    note.attemptResize(QgsLayoutSize(72, 10, QgsUnitTypes.LayoutMillimeters))
+    note.setHAlign(Qt.AlignmentFlag.AlignLeft)
+    note.attemptMove(QgsLayoutPoint(218, height_mm - 18, QgsUnitTypes.LayoutUnit.LayoutMillimeters))
+    note.attemptResize(QgsLayoutSize(72, 10, QgsUnitTypes.LayoutUnit.LayoutMillimeters))
     layout.addLayoutItem(note)
 
     layout.lever_grid_refs = (project, layers, root)  # keep them alive with the layout
@@ -320,7 +321,7 @@ def export_layout(layout: QgsPrintLayout, png: str | os.PathLike | None = None,
         settings.dpi = dpi
         with atomic_path(png) as tmp:
             result = exporter.exportToImage(str(tmp), settings)
-            if result != QgsLayoutExporter.Success:
+            if result != QgsLayoutExporter.ExportResult.Success:
                 raise RuntimeError(f"PNG export failed ({exporter.errorFile() or result})")
         written.append(Path(png))
     if pdf is not None:
@@ -328,7 +329,7 @@ def export_layout(layout: QgsPrintLayout, png: str | os.PathLike | None = None,
         settings.dpi = 300
         with atomic_path(pdf) as tmp:
             result = exporter.exportToPdf(str(tmp), settings)
-            if result != QgsLayoutExporter.Success:
+            if result != QgsLayoutExporter.ExportResult.Success:
                 raise RuntimeError(f"PDF export failed ({exporter.errorFile() or result})")
         written.append(Path(pdf))
     return written

@@ -96,7 +96,7 @@ def test_layout_page_has_all_items(levergrid, analysis, tmp_path):
     bar = next(i for i in items if isinstance(i, QgsLayoutItemScaleBar))
     assert bar.unitLabel() == "m" and bar.linkedMap().uuid() == the_map.uuid()
     arrow = next(i for i in items if isinstance(i, QgsLayoutItemPicture))
-    assert arrow.northMode() == QgsLayoutItemPicture.TrueNorth
+    assert arrow.northMode() == QgsLayoutItemPicture.NorthMode.TrueNorth
     legend = next(i for i in items if isinstance(i, QgsLayoutItemLegend))
     assert legend.model().rootGroup().children()  # layers in the legend
     labels = [f["label"] for f in cells.getFeatures()]
@@ -124,7 +124,8 @@ def test_geojson_reads_back_in_qgis_and_geopandas(briefing, analysis):
         assert layer.crs().authid() == "EPSG:4326"
         assert layer.featureCount() == len(gpkg[name]), name
         if name == "cameras":
-            assert QgsWkbTypes.geometryType(layer.wkbType()) == QgsWkbTypes.PointGeometry
+            assert QgsWkbTypes.geometryType(layer.wkbType()) == \
+                QgsWkbTypes.GeometryType.PointGeometry
             continue
         xform = QgsCoordinateTransform(layer.crs(), target, QgsProject.instance())
         areas = []

@@ -35,7 +35,7 @@ def click(widget) -> None:
     from qgis.PyQt.QtCore import Qt
     from qgis.PyQt.QtTest import QTest
 
-    QTest.mouseClick(widget, Qt.LeftButton)
+    QTest.mouseClick(widget, Qt.MouseButton.LeftButton)
 
 
 def run_step(dock, button, timeout: float = 60.0) -> dict:

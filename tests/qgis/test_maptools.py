@@ -46,8 +46,8 @@ def click_map(canvas, x: float, y: float, button=None) -> float:
     from qgis.PyQt.QtTest import QTest
 
     start = time.perf_counter()
-    QTest.mouseClick(canvas.viewport(), button or Qt.LeftButton, Qt.NoModifier,
-                     pixel(canvas, x, y))
+    QTest.mouseClick(canvas.viewport(), button or Qt.MouseButton.LeftButton,
+                     Qt.KeyboardModifier.NoModifier, pixel(canvas, x, y))
     return time.perf_counter() - start
 
 
@@ -58,14 +58,15 @@ def drag(canvas, points, button=None):
     from qgis.PyQt.QtTest import QTest
     from qgis.PyQt.QtWidgets import QApplication
 
-    button = button or Qt.LeftButton
+    button = button or Qt.MouseButton.LeftButton
     view = canvas.viewport()
-    QTest.mousePress(view, button, Qt.NoModifier, points[0])
+    QTest.mousePress(view, button, Qt.KeyboardModifier.NoModifier, points[0])
     for pos in points[1:]:
-        QApplication.sendEvent(view, QMouseEvent(QEvent.MouseMove, pos, Qt.NoButton, button,
-                                                 Qt.NoModifier))
+        QApplication.sendEvent(view, QMouseEvent(QEvent.Type.MouseMove, pos,
+                                                 Qt.MouseButton.NoButton, button,
+                                                 Qt.KeyboardModifier.NoModifier))
     start = time.perf_counter()
-    QTest.mouseRelease(view, button, Qt.NoModifier, points[-1])
+    QTest.mouseRelease(view, button, Qt.KeyboardModifier.NoModifier, points[-1])
     return time.perf_counter() - start
 
 
@@ -225,7 +226,7 @@ def test_face_clicks_move_a_face_between_cells_and_back(village):
 def _right():
     from qgis.PyQt.QtCore import Qt
 
-    return Qt.RightButton
+    return Qt.MouseButton.RightButton
 
 
 # ----------------------------------------------------------------------------- drawing
@@ -256,12 +257,14 @@ def test_drawn_cell_snaps_to_roads_and_takes_area_from_neighbours(village):
 
     for x, y in corners:  # click 3 pixels off each road vertex: snapping puts it back
         pos = pixel(canvas, x, y) + QPoint(3, -2)
-        QTest.mouseClick(canvas.viewport(), Qt.LeftButton, Qt.NoModifier, pos)
+        QTest.mouseClick(canvas.viewport(), Qt.MouseButton.LeftButton,
+                         Qt.KeyboardModifier.NoModifier, pos)
     assert len(tool.points) == 4
     for p, (x, y) in zip(tool.points, corners, strict=True):
         assert (p.x(), p.y()) == (x, y)
     start = time.perf_counter()
-    QTest.mouseClick(canvas.viewport(), Qt.RightButton, Qt.NoModifier, QPoint(5, 5))
+    QTest.mouseClick(canvas.viewport(), Qt.MouseButton.RightButton,
+                     Qt.KeyboardModifier.NoModifier, QPoint(5, 5))
     seconds = time.perf_counter() - start
 
     after = geoms_by_cell(cells_layer)
@@ -300,7 +303,8 @@ def test_freehand_cell_streams_vertices(village):
            [QPoint(220, 100 + 4 * k) for k in range(1, 30)]
     drag(canvas, path)
     assert len(tool.points) >= 25  # one vertex every 8 pixels of the stroke
-    QTest.mouseClick(canvas.viewport(), Qt.RightButton, Qt.NoModifier, QPoint(5, 5))
+    QTest.mouseClick(canvas.viewport(), Qt.MouseButton.RightButton,
+                     Qt.KeyboardModifier.NoModifier, QPoint(5, 5))
     after = geoms_by_cell(dock.layer("cells"))
     (new,) = set(after) - set(before)
     corners = [map_point(canvas, QPoint(100, 100)), map_point(canvas, QPoint(220, 100)),

@@ -152,7 +152,7 @@ def test_cameras_rotate_along_heading_and_omnidirectional_ones_are_circles():
     symbol = categories[0].symbol()
     cone, ring = symbol.symbolLayer(0), symbol.symbolLayer(1)
     assert "heading_deg" in cone.dataDefinedProperties().property(
-        QgsSymbolLayer.PropertyAngle).expressionString()
+        QgsSymbolLayer.Property.PropertyAngle).expressionString()
     drawn = []
     for feature in layer.getFeatures():
         context = QgsExpressionContext()
@@ -161,11 +161,11 @@ def test_cameras_rotate_along_heading_and_omnidirectional_ones_are_circles():
         scope.setFields(layer.fields())
         context.appendScope(scope)
         enabled = [layer_.dataDefinedProperties().property(
-            QgsSymbolLayer.PropertyLayerEnabled).valueAsBool(context, True)[0]
+            QgsSymbolLayer.Property.PropertyLayerEnabled).valueAsBool(context, True)[0]
             for layer_ in (cone, ring)]
         drawn.append(enabled)
     assert drawn == [[True, False], [False, True], [False, True]]
-    angle = cone.dataDefinedProperties().property(QgsSymbolLayer.PropertyAngle)
+    angle = cone.dataDefinedProperties().property(QgsSymbolLayer.Property.PropertyAngle)
     context = QgsExpressionContext()
     scope = QgsExpressionContextScope()
     scope.setFeature(next(layer.getFeatures()))

@@ -253,7 +253,7 @@ def _replace(layer: QgsVectorLayer, field: str, keys: set[str], frame) -> None:
     """
     if not layer.isEditable():
         layer.startEditing()
-    request = QgsFeatureRequest().setFlags(QgsFeatureRequest.NoGeometry)
+    request = QgsFeatureRequest().setFlags(QgsFeatureRequest.Flag.NoGeometry)
     request.setSubsetOfAttributes([field], layer.fields())
     old = [f.id() for f in layer.getFeatures(request) if _key(f[field]) in keys]
     if old:

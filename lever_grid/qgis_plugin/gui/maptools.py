@@ -170,15 +170,15 @@ class FaceTool(QgsMapTool):
         self.active = None
         self._faces = None
         self._tree = None
-        self.band = QgsRubberBand(canvas, QgsWkbTypes.PolygonGeometry)
+        self.band = QgsRubberBand(canvas, QgsWkbTypes.GeometryType.PolygonGeometry)
         self.band.setStrokeColor(ACTIVE)
         self.band.setFillColor(QColor(255, 200, 0, 40))
         self.band.setWidth(3)
-        self.flash = QgsRubberBand(canvas, QgsWkbTypes.PolygonGeometry)
+        self.flash = QgsRubberBand(canvas, QgsWkbTypes.GeometryType.PolygonGeometry)
         self.flash.setStrokeColor(FACE)
         self.flash.setFillColor(QColor(0, 120, 255, 60))
         self.flash.setWidth(2)
-        self.setCursor(Qt.PointingHandCursor)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
 
     def faces(self) -> np.ndarray:
         if self._faces is None:
@@ -197,7 +197,7 @@ class FaceTool(QgsMapTool):
         self.activeCellChanged.emit(cell_id)
 
     def _show_active(self) -> None:
-        self.band.reset(QgsWkbTypes.PolygonGeometry)
+        self.band.reset(QgsWkbTypes.GeometryType.PolygonGeometry)
         for _, (cid, geom) in _cells(self.cells_layer).items():
             if self.active is not None and str(cid) == str(self.active) and geom is not None:
                 self.band.setToGeometry(to_qgs(geom), self.cells_layer)
@@ -211,13 +211,13 @@ class FaceTool(QgsMapTool):
 
     def canvasReleaseEvent(self, event) -> None:
         point = self.toLayerCoordinates(self.cells_layer, event.mapPoint())
-        if event.button() == Qt.RightButton or self.active is None:
+        if event.button() == Qt.MouseButton.RightButton or self.active is None:
             cid = self.cell_at(point.x(), point.y())
             if cid is not None:
                 self.set_active_cell(cid)
                 self.message.emit(tr("Active cell: {0}").format(cid))
             return
-        if event.button() == Qt.LeftButton:
+        if event.button() == Qt.MouseButton.LeftButton:
             self.toggle_face_at(point.x(), point.y())
 
     def toggle_face_at(self, x: float, y: float) -> list:
@@ -266,8 +266,8 @@ class FaceTool(QgsMapTool):
         return changed
 
     def deactivate(self) -> None:
-        self.band.reset(QgsWkbTypes.PolygonGeometry)
-        self.flash.reset(QgsWkbTypes.PolygonGeometry)
+        self.band.reset(QgsWkbTypes.GeometryType.PolygonGeometry)
+        self.flash.reset(QgsWkbTypes.GeometryType.PolygonGeometry)
         super().deactivate()
 
     def activate(self) -> None:
@@ -299,22 +299,23 @@ class DrawCellTool(QgsMapTool):
         self.points: list[QgsPointXY] = []
         self.pressed = False
         self._last_px = None
-        self.band = QgsRubberBand(canvas, QgsWkbTypes.PolygonGeometry)
+        self.band = QgsRubberBand(canvas, QgsWkbTypes.GeometryType.PolygonGeometry)
         self.band.setStrokeColor(ACTIVE)
         self.band.setFillColor(QColor(255, 200, 0, 50))
         self.band.setWidth(2)
         self.indicator = QgsSnapIndicator(canvas)
         self.snapper = QgsSnappingUtils(self, True)
-        self.snapper.setIndexingStrategy(QgsSnappingUtils.IndexAlwaysFull)
+        self.snapper.setIndexingStrategy(QgsSnappingUtils.IndexingStrategy.IndexAlwaysFull)
         config = QgsSnappingConfig(QgsProject.instance())
         config.setEnabled(roads is not None)
-        config.setMode(QgsSnappingConfig.AdvancedConfiguration)
+        config.setMode(QgsSnappingConfig.SnappingMode.AdvancedConfiguration)
         if roads is not None:
             config.setIndividualLayerSettings(roads, QgsSnappingConfig.IndividualLayerSettings(
-                True, QgsSnappingConfig.VertexFlag | QgsSnappingConfig.SegmentFlag,
-                self.SNAP_PX, QgsTolerance.Pixels, 0.0, 0.0))
+                True, QgsSnappingConfig.SnappingTypes.VertexFlag
+                | QgsSnappingConfig.SnappingTypes.SegmentFlag,
+                self.SNAP_PX, QgsTolerance.UnitType.Pixels, 0.0, 0.0))
         self.snapper.setConfig(config)
-        self.setCursor(Qt.CrossCursor)
+        self.setCursor(Qt.CursorShape.CrossCursor)
 
     def snap(self, pos) -> tuple[QgsPointXY, bool]:
         """Map point for a pixel position, snapped to a road vertex or segment if near."""
@@ -327,7 +328,7 @@ class DrawCellTool(QgsMapTool):
 
     def _redraw(self, hover: QgsPointXY | None = None) -> None:
         pts = list(self.points) + ([hover] if hover is not None else [])
-        self.band.reset(QgsWkbTypes.PolygonGeometry)
+        self.band.reset(QgsWkbTypes.GeometryType.PolygonGeometry)
         for i, p in enumerate(pts):
             self.band.addPoint(p, i == len(pts) - 1)
 
@@ -336,7 +337,7 @@ class DrawCellTool(QgsMapTool):
         _start_editing(self.cells_layer)
 
     def canvasPressEvent(self, event) -> None:
-        if event.button() != Qt.LeftButton:
+        if event.button() != Qt.MouseButton.LeftButton:
             return
         point, _ = self.snap(event.pos())
         self.points.append(point)
@@ -346,7 +347,8 @@ class DrawCellTool(QgsMapTool):
 
     def canvasMoveEvent(self, event) -> None:
         point, _ = self.snap(event.pos())
-        if self.pressed and event.buttons() & Qt.LeftButton and self._last_px is not None:
+        if self.pressed and event.buttons() & Qt.MouseButton.LeftButton \
+                and self._last_px is not None:
             d = event.pos() - self._last_px
             if math.hypot(d.x(), d.y()) >= self.STREAM_PX:
                 self.points.append(point)
@@ -354,21 +356,21 @@ class DrawCellTool(QgsMapTool):
         self._redraw(point if self.points else None)
 
     def canvasReleaseEvent(self, event) -> None:
-        if event.button() == Qt.LeftButton:
+        if event.button() == Qt.MouseButton.LeftButton:
             self.pressed = False
-        elif event.button() == Qt.RightButton:
+        elif event.button() == Qt.MouseButton.RightButton:
             self.finish()
 
     def canvasDoubleClickEvent(self, event) -> None:
         self.finish()
 
     def keyPressEvent(self, event) -> None:
-        if event.key() == Qt.Key_Escape:
+        if event.key() == Qt.Key.Key_Escape:
             self.reset()
-        elif event.key() in (Qt.Key_Backspace, Qt.Key_Delete) and self.points:
+        elif event.key() in (Qt.Key.Key_Backspace, Qt.Key.Key_Delete) and self.points:
             self.points.pop()
             self._redraw()
-        elif event.key() in (Qt.Key_Return, Qt.Key_Enter):
+        elif event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             self.finish()
         else:
             event.ignore()
@@ -376,7 +378,7 @@ class DrawCellTool(QgsMapTool):
     def reset(self) -> None:
         self.points.clear()
         self.pressed = False
-        self.band.reset(QgsWkbTypes.PolygonGeometry)
+        self.band.reset(QgsWkbTypes.GeometryType.PolygonGeometry)
 
     def finish(self) -> list:
         """Close the polygon and add it as a new cell; returns the changed cell ids."""
@@ -441,7 +443,8 @@ def heading_and_range(start: QgsPointXY, end: QgsPointXY, crs, context=None
         area.setSourceCrs(crs, context or QgsProject.instance().transformContext())
         area.setEllipsoid(crs.ellipsoidAcronym() or "EPSG:7030")
         return math.degrees(area.bearing(start, end)) % 360.0, area.measureLine(start, end)
-    factor = QgsUnitTypes.fromUnitToUnitFactor(crs.mapUnits(), QgsUnitTypes.DistanceMeters)
+    factor = QgsUnitTypes.fromUnitToUnitFactor(crs.mapUnits(),
+                                               QgsUnitTypes.DistanceUnit.DistanceMeters)
     dx, dy = end.x() - start.x(), end.y() - start.y()
     return math.degrees(math.atan2(dx, dy)) % 360.0, math.hypot(dx, dy) * factor
 
@@ -483,7 +486,8 @@ class CameraDialog(QDialog):
         self.range.setSpecialValueText(tr("default for the kind"))
         self.range.setValue(range_m or 0.0)
         form.addRow(tr("Range"), self.range)
-        buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                   | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
@@ -507,7 +511,7 @@ class CameraDialog(QDialog):
 
 def ask_camera(parent, **defaults) -> dict | None:
     dialog = CameraDialog(parent, **defaults)
-    return dialog.values() if dialog.exec_() == QDialog.Accepted else None
+    return dialog.values() if dialog.exec() == QDialog.DialogCode.Accepted else None
 
 
 class CameraTool(QgsMapTool):
@@ -528,23 +532,23 @@ class CameraTool(QgsMapTool):
         self.ask = ask or (lambda **d: ask_camera(canvas.window(), **d))
         self.start = None
         self.start_px = None
-        self.band = QgsRubberBand(canvas, QgsWkbTypes.PolygonGeometry)
+        self.band = QgsRubberBand(canvas, QgsWkbTypes.GeometryType.PolygonGeometry)
         self.band.setStrokeColor(QColor(31, 78, 156))
         self.band.setFillColor(QColor(31, 78, 156, 60))
         self.band.setWidth(2)
-        self.setCursor(Qt.CrossCursor)
+        self.setCursor(Qt.CursorShape.CrossCursor)
 
     def activate(self) -> None:
         super().activate()
         _start_editing(self.cameras_layer)
 
     def canvasPressEvent(self, event) -> None:
-        if event.button() == Qt.LeftButton:
+        if event.button() == Qt.MouseButton.LeftButton:
             self.start = event.mapPoint()
             self.start_px = event.pos()
 
     def canvasMoveEvent(self, event) -> None:
-        if self.start is None or not event.buttons() & Qt.LeftButton:
+        if self.start is None or not event.buttons() & Qt.MouseButton.LeftButton:
             return
         self._preview(self.start, event.mapPoint())
 
@@ -558,11 +562,11 @@ class CameraTool(QgsMapTool):
         self.band.setToGeometry(QgsGeometry.fromPolygonXY([ring + [start]]), None)
 
     def canvasReleaseEvent(self, event) -> None:
-        if event.button() != Qt.LeftButton or self.start is None:
+        if event.button() != Qt.MouseButton.LeftButton or self.start is None:
             return
         start, start_px = self.start, self.start_px
         self.start = None
-        self.band.reset(QgsWkbTypes.PolygonGeometry)
+        self.band.reset(QgsWkbTypes.GeometryType.PolygonGeometry)
         d = event.pos() - start_px
         layer_crs = self.cameras_layer.crs()
         p0 = self.toLayerCoordinates(self.cameras_layer, start)
@@ -599,6 +603,6 @@ class CameraTool(QgsMapTool):
         return values["camera_id"]
 
     def deactivate(self) -> None:
-        self.band.reset(QgsWkbTypes.PolygonGeometry)
+        self.band.reset(QgsWkbTypes.GeometryType.PolygonGeometry)
         self.start = None
         super().deactivate()

@@ -69,7 +69,7 @@ class AlgorithmRun(QObject):
         self.context = QgsProcessingContext()
         self.context.setProject(project or QgsProject.instance())
         # the core repairs invalid polygons itself (make_valid, logged)
-        self.context.setInvalidGeometryCheck(QgsFeatureRequest.GeometryNoCheck)
+        self.context.setInvalidGeometryCheck(QgsFeatureRequest.InvalidGeometryCheck.GeometryNoCheck)
         self.feedback = Feedback()
         self.feedback.progressChanged.connect(self.progress)
         self.feedback.message.connect(self.message)
@@ -80,7 +80,7 @@ class AlgorithmRun(QObject):
     @property
     def threaded(self) -> bool:
         """False for algorithms flagged FlagNoThreading (e.g. print layouts)."""
-        return not self.algorithm.flags() & QgsProcessingAlgorithm.FlagNoThreading
+        return not self.algorithm.flags() & QgsProcessingAlgorithm.Flag.FlagNoThreading
 
     def start(self) -> None:
         if not self.threaded:

@@ -33,8 +33,9 @@ class AnalyseAlgorithm(LeverGridAlgorithm):
     )
 
     def initAlgorithm(self, config=None):
-        poly, point, line = (QgsProcessing.TypeVectorPolygon, QgsProcessing.TypeVectorPoint,
-                             QgsProcessing.TypeVectorLine)
+        source = QgsProcessing.SourceType
+        poly, point, line = (source.TypeVectorPolygon, source.TypeVectorPoint,
+                             source.TypeVectorLine)
         p = self.add_param
         p(QgsProcessingParameterFeatureSource("CELLS", self.tr("Grid cells"), [poly]),
           "Polygon layer of grid cells with a unique cell_id field.")
@@ -68,7 +69,7 @@ class AnalyseAlgorithm(LeverGridAlgorithm):
                                      defaultValue=0),
           "cells: the cell minus buildings; roads: the road corridor inside the cell.")
         p(QgsProcessingParameterNumber("MIN_BLIND_AREA", self.tr("Smallest blind spot (m²)"),
-                                       QgsProcessingParameterNumber.Double, 1.0, minValue=0.0),
+                                       QgsProcessingParameterNumber.Type.Double, 1.0, minValue=0.0),
           "Blind pieces smaller than this are dropped and reported.")
         self.add_cell_column_params()
         self.add_incident_column_params()

@@ -47,8 +47,8 @@ class BuildCellsAlgorithm(LeverGridAlgorithm):
     )
 
     def initAlgorithm(self, config=None):
-        line, poly, point = (QgsProcessing.TypeVectorLine, QgsProcessing.TypeVectorPolygon,
-                             QgsProcessing.TypeVectorPoint)
+        line, poly, point = (QgsProcessing.SourceType.TypeVectorLine, QgsProcessing.SourceType.TypeVectorPolygon,
+                             QgsProcessing.SourceType.TypeVectorPoint)
         self.add_param(QgsProcessingParameterFeatureSource("ROADS", self.tr("Roads"), [line]),
                        "Road centrelines. Every road metre inside the outline counts for "
                        "road length, dead ends and footways included; roads beyond a given "
@@ -59,7 +59,7 @@ class BuildCellsAlgorithm(LeverGridAlgorithm):
             "edge where no road runs. Default: an outline derived from the roads (see the "
             "margin).")
         self.add_param(QgsProcessingParameterNumber(
-            "COUNT", self.tr("Number of cells (N)"), QgsProcessingParameterNumber.Integer,
+            "COUNT", self.tr("Number of cells (N)"), QgsProcessingParameterNumber.Type.Integer,
             14, minValue=1),
             "How many cells to make, locked cells included. At most the number of faces "
             "the roads and the outline make.")
@@ -76,23 +76,23 @@ class BuildCellsAlgorithm(LeverGridAlgorithm):
             "in 1..N, police_office and officer); the rest of the area is divided into the "
             "remaining cells.")
         snap = QgsProcessingParameterNumber(
-            "SNAP", self.tr("Snap distance (m)"), QgsProcessingParameterNumber.Double, 3.0,
+            "SNAP", self.tr("Snap distance (m)"), QgsProcessingParameterNumber.Type.Double, 3.0,
             minValue=0.0)
-        snap.setFlags(snap.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
+        snap.setFlags(snap.flags() | QgsProcessingParameterDefinition.Flag.FlagAdvanced)
         self.add_param(snap, "Dangling road ends within twice this distance of each other "
                              "(within it of a junction) are joined; gaps and overshoots up "
                              "to it are closed or trimmed; blocks thinner than it are merged "
                              "into a neighbour.")
         margin = QgsProcessingParameterNumber(
-            "MARGIN", self.tr("Outline margin (m)"), QgsProcessingParameterNumber.Double,
+            "MARGIN", self.tr("Outline margin (m)"), QgsProcessingParameterNumber.Type.Double,
             MARGIN_M, minValue=0.0)
-        margin.setFlags(margin.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
+        margin.setFlags(margin.flags() | QgsProcessingParameterDefinition.Flag.FlagAdvanced)
         self.add_param(margin, "Without a boundary: how far the derived outline runs outside "
                                "the outer roads.")
         field = QgsProcessingParameterField(
             "NO_NODE_FIELD", self.tr("Grade level field"), parentLayerParameterName="ROADS",
             optional=True)
-        field.setFlags(field.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
+        field.setFlags(field.flags() | QgsProcessingParameterDefinition.Flag.FlagAdvanced)
         self.add_param(field, "Road field giving grade levels: roads on different levels "
                               "cross without a junction. Empty: the OSM fields bridge, tunnel "
                               "and layer when the roads have them.")

@@ -30,7 +30,8 @@ class CameraViewsAlgorithm(LeverGridAlgorithm):
     )
 
     def initAlgorithm(self, config=None):
-        poly, point = QgsProcessing.TypeVectorPolygon, QgsProcessing.TypeVectorPoint
+        source = QgsProcessing.SourceType
+        poly, point = source.TypeVectorPolygon, source.TypeVectorPoint
         p = self.add_param
         p(QgsProcessingParameterFeatureSource("CAMERAS", self.tr("Cameras"), [point]),
           "Point layer with camera_id and kind; optional status, range_m, heading_deg, fov_deg.")

@@ -51,7 +51,7 @@ class ExportBriefingAlgorithm(LeverGridAlgorithm):
 
     def flags(self):
         # print layouts, fonts and rendering belong to the main thread
-        return super().flags() | QgsProcessingAlgorithm.FlagNoThreading
+        return super().flags() | QgsProcessingAlgorithm.Flag.FlagNoThreading
 
     def initAlgorithm(self, config=None):
         p = self.add_param
@@ -65,13 +65,13 @@ class ExportBriefingAlgorithm(LeverGridAlgorithm):
           "per incident with incident_id, date (no time) and category, nothing else.")
         param = QgsProcessingParameterFeatureSource(
             "SOURCE_INCIDENTS", self.tr("Incident points (for 'points')"),
-            [QgsProcessing.TypeVectorPoint], optional=True)
+            [QgsProcessing.SourceType.TypeVectorPoint], optional=True)
         param.setFlags(param.flags() | param.FlagAdvanced)
         p(param, "Only used with 'points'. Default: the incidents layer of the analysis "
           "GeoPackage, if it has one.")
         self.add_incident_column_params("SOURCE_INCIDENTS")
         p(QgsProcessingParameterNumber("MIN_COUNT", self.tr("Mask counts below"),
-                                       QgsProcessingParameterNumber.Integer, defaultValue=0,
+                                       QgsProcessingParameterNumber.Type.Integer, defaultValue=0,
                                        minValue=0),
           "Incident counts below this number are left empty (null) with incidents_masked "
           "true, in the GeoJSON, the summary and the map labels, together with the figures "

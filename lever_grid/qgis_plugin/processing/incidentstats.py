@@ -29,10 +29,10 @@ class IncidentStatsAlgorithm(LeverGridAlgorithm):
 
     def initAlgorithm(self, config=None):
         self.add_param(QgsProcessingParameterFeatureSource(
-            "CELLS", self.tr("Grid cells"), [QgsProcessing.TypeVectorPolygon]),
+            "CELLS", self.tr("Grid cells"), [QgsProcessing.SourceType.TypeVectorPolygon]),
             "Polygon layer of grid cells with a unique cell_id field; police_office optional.")
         self.add_param(QgsProcessingParameterFeatureSource(
-            "INCIDENTS", self.tr("Incidents"), [QgsProcessing.TypeVectorPoint]),
+            "INCIDENTS", self.tr("Incidents"), [QgsProcessing.SourceType.TypeVectorPoint]),
             "Incident points with occurred_at (date or date-time), incident_id and category.")
         self.add_param(QgsProcessingParameterString(
             "PERIOD", self.tr("Current period (START/END)"), optional=True),

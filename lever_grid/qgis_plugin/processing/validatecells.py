@@ -38,7 +38,8 @@ class ValidateCellsAlgorithm(LeverGridAlgorithm):
     )
 
     def initAlgorithm(self, config=None):
-        line, poly = QgsProcessing.TypeVectorLine, QgsProcessing.TypeVectorPolygon
+        source = QgsProcessing.SourceType
+        line, poly = source.TypeVectorLine, source.TypeVectorPolygon
         self.add_param(QgsProcessingParameterFeatureSource("CELLS", self.tr("Grid cells"),
                                                            [poly]),
                        "Polygon layer of grid cells with a cell_id field.")
