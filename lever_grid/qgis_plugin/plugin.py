@@ -49,7 +49,7 @@ class LeverGridPlugin:
         self.initProcessing()
         window = self.iface.mainWindow()
         self.dock = LeverGridDock(self.iface, window)
-        self.iface.addDockWidget(Qt.RightDockWidgetArea, self.dock)
+        self.iface.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
         self.dock.hide()
 
         self.dock_action = QAction(QIcon(str(ICON)), self.tr("Lever Grid panel"), window)
