@@ -176,6 +176,11 @@ def fit(dock, width: int) -> dict:
             if need + 20 > widget.width():
                 cut.append(f"group {widget.title()!r}: needs {need} px, has {widget.width()}")
     content = QRect(QPoint(0, 0), body.size())
+    for bar, extra, name in ((hbar, content.width() - view.width(), "sideways"),
+                             (vbar, content.height() - view.height(), "down")):
+        if extra > 0 and bar.isVisible() and bar.maximum() < extra:
+            outside.append(f"the scroll bar reaches {bar.maximum()} px {name}, the content "
+                           f"needs {extra}")
     if content.width() > view.width() and not hbar.isVisible():
         outside.append(f"content {content.width()} px wide in a {view.width()} px view, "
                        "no horizontal scroll bar")

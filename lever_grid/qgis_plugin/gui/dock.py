@@ -204,7 +204,6 @@ class LeverGridDock(QgsDockWidget):
         self.results = QgsFileWidget()
         self.results.setStorageMode(QgsFileWidget.StorageMode.SaveFile)
         self.results.setFilter(tr("GeoPackage (*.gpkg)"))
-        self.results.setConfirmOverwrite(False)
         self.results.setToolTip(tr("The analysis is written to this GeoPackage, built cells, "
                                    "cell problems and briefings beside it. Default: beside "
                                    "the project file. Remembered with the project."))
@@ -561,6 +560,8 @@ class LeverGridDock(QgsDockWidget):
 
             execAlgorithmDialog(STEPS[step], params)
             return None
+        if stem == self.results_path().stem:
+            self._release(self.results_path())  # the run replaces it
         run = AlgorithmRun(alg, params, self.project, self)
         run.progress.connect(lambda v: self.progress.setValue(int(v)))
         run.message.connect(self._message)
@@ -636,7 +637,6 @@ class LeverGridDock(QgsDockWidget):
         self.commit_results()
         known = self._known()
         self._pending = known
-        self._release(self.results_path())
         return self.start_step("analyse", known, None)
 
     def _release(self, gpkg: Path) -> None:
