@@ -22,7 +22,8 @@ from package import build_translations  # noqa: E402
 #: Files a wheel must contain (lever_grid.paths.resources_dir() looks for them).
 MUST = ("lever_grid/cli.py", "lever_grid/resources/sample/yangwu.gpkg",
         "lever_grid/resources/styles/cell_stats.qml", "lever_grid/resources/icons/lever_grid.svg",
-        "lever_grid/resources/i18n/lever_grid_zh_CN.qm")
+        "lever_grid/resources/i18n/lever_grid_zh_CN.qm", "lever_grid/resources/sample/factory.dxf",
+        "lever_grid/resources/sample/factory.gpkg")
 
 
 def main(out: str = "dist") -> Path:

@@ -2,7 +2,7 @@
 
 For each interpreter (pyenv builds under /root/.pyenv/versions, or LEVER_GRID_PYTHONS)
 two venvs are kept in /var/cache/lever-grid/venvs (LEVER_GRID_VENVS), rebuilt when
-pyproject.toml or setup.py change: "full" with ``WHEEL[map,excel]`` and "plain" with the
+pyproject.toml (the dependencies) changes: "full" with ``WHEEL[map,excel]`` and "plain" with the
 wheel alone. The newest dist/lever_grid-*.whl (``make wheel``) is installed into both
 before the tests (``--no-deps --force-reinstall``: the code under test, the dependencies
 as pip resolved them). Every command runs outside the checkout, so only the installed
@@ -48,8 +48,7 @@ def wheel() -> Path:
 
 def key() -> str:
     digest = hashlib.sha256()
-    for name in ("pyproject.toml", "setup.py"):
-        digest.update((ROOT / name).read_bytes())
+    digest.update((ROOT / "pyproject.toml").read_bytes())
     return digest.hexdigest()[:12]
 
 
@@ -127,6 +126,11 @@ def test_wheel_with_extras_runs_the_demo(version, tmp_path):
     assert (out / "map.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert (out / "map.png").stat().st_size > 50_000
     assert (out / "map.pdf").read_bytes()[:5] == b"%PDF-"
+    # the factory audit: the bundled CAD plan (DXF through the wheels' GDAL)
+    factory = tmp_path / "factory"
+    res = run([env / "bin" / "lever-grid", "demo", "--factory", "--out", factory], tmp_path)
+    assert res.returncode == 0 and "Traceback" not in res.stderr, res.stderr[-3000:]
+    assert "site: 180 incidents" in res.stdout, res.stdout
     # python -m works the same
     res = run([env / "bin" / "python", "-m", "lever_grid", "--help"], tmp_path)
     assert res.returncode == 0 and "demo" in res.stdout
