@@ -136,7 +136,7 @@ class DependenciesPlugin:
         self.text = message_text(report, error)
         if self.text not in _LOGGED:
             _LOGGED.add(self.text)
-            QgsMessageLog.logMessage(self.text, TAG, Qgis.Warning)
+            QgsMessageLog.logMessage(self.text, TAG, Qgis.MessageLevel.Warning)
 
     def __getattr__(self, name):
         real = self.__dict__.get("real")
@@ -152,7 +152,7 @@ class DependenciesPlugin:
         self.action = QAction(tr("Install dependencies…"), window)
         self.action.triggered.connect(lambda: self.install_dependencies())
         self.iface.addPluginToVectorMenu(tr("Lever Grid"), self.action)
-        self.show_message(self.text, Qgis.Warning, with_button=True)
+        self.show_message(self.text, Qgis.MessageLevel.Warning, with_button=True)
 
     def show_message(self, text: str, level, with_button: bool = False) -> None:
         bar = self.iface.messageBar()
@@ -192,9 +192,9 @@ class DependenciesPlugin:
         names = ", ".join(s.requirement.spec for s in self.report.installable)
         box.setText(tr("Install {packages} into {folder}?").format(
             packages=names, folder=str(dependencies_folder())))
-        online = box.addButton(tr("From the internet (PyPI)"), QMessageBox.AcceptRole)
-        offline = box.addButton(tr("From a folder of wheels…"), QMessageBox.AcceptRole)
-        box.addButton(QMessageBox.Cancel)
+        online = box.addButton(tr("From the internet (PyPI)"), QMessageBox.ButtonRole.AcceptRole)
+        offline = box.addButton(tr("From a folder of wheels…"), QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
         box.exec()
         if box.clickedButton() is online:
             return True, None
@@ -212,7 +212,7 @@ class DependenciesPlugin:
         """Run pip in a background task; the message bar reports the outcome."""
         if self.task is not None or not self.report.installable:
             if not self.report.installable:
-                self.show_message(self.text, Qgis.Warning)
+                self.show_message(self.text, Qgis.MessageLevel.Warning)
             return
         if interactive:
             go, wheel_dir = self.ask_source()
@@ -228,7 +228,7 @@ class DependenciesPlugin:
 
         self.task = QgsTask.fromFunction(tr("Installing Lever Grid dependencies"), work,
                                          on_finished=self._installed)
-        self.show_message(tr("Installing Lever Grid dependencies"), Qgis.Info)
+        self.show_message(tr("Installing Lever Grid dependencies"), Qgis.MessageLevel.Info)
         QgsApplication.taskManager().addTask(self.task)
 
     def _installed(self, exception, result=None) -> None:
@@ -237,25 +237,25 @@ class DependenciesPlugin:
             result = deps.InstallResult(False, message=f"{type(exception).__name__}: "
                                                        f"{exception}")
         self.last_install = result
-        QgsMessageLog.logMessage(result.message, TAG,
-                                 Qgis.Info if result.ok else Qgis.Critical)
+        level = Qgis.MessageLevel.Info if result.ok else Qgis.MessageLevel.Critical
+        QgsMessageLog.logMessage(result.message, TAG, level)
         if result.log:
-            QgsMessageLog.logMessage(result.log, TAG, Qgis.Info)
+            QgsMessageLog.logMessage(result.log, TAG, Qgis.MessageLevel.Info)
         if not result.ok:
             reason = mixing_text(result.mixing) if result.mixing else result.message
             if result.build_error and result.mixing:
                 reason = build_failure_text(result.mixing, result.build_error, reason)
             self.show_message(tr("Installing the dependencies failed: {reason}").format(
-                reason=reason), Qgis.Critical, with_button=True)
+                reason=reason), Qgis.MessageLevel.Critical, with_button=True)
             return
         packages = ", ".join(result.installed) or "-"
         # packages the failed check imported stay loaded in this session: restart then
         if not self.report.imported and self.activate():
             self.show_message(tr("Installed {packages}. Lever Grid is active.").format(
-                packages=packages), Qgis.Success)
+                packages=packages), Qgis.MessageLevel.Success)
         else:
             self.show_message(tr("Installed {packages}. Restart QGIS to activate Lever "
-                                 "Grid.").format(packages=packages), Qgis.Success)
+                                 "Grid.").format(packages=packages), Qgis.MessageLevel.Success)
 
     def activate(self) -> bool:
         """Start the real plugin now that the packages are there; False if not yet."""
@@ -270,7 +270,7 @@ class DependenciesPlugin:
             real.initGui()
         except Exception as exc:  # noqa: BLE001 - one line, never a traceback
             self.error = f"{type(exc).__name__}: {exc}"
-            QgsMessageLog.logMessage(self.error, TAG, Qgis.Critical)
+            QgsMessageLog.logMessage(self.error, TAG, Qgis.MessageLevel.Critical)
             return False
         self.real = real
         if self.action is not None:

@@ -37,13 +37,13 @@ class HotspotsAlgorithm(LeverGridAlgorithm):
     def initAlgorithm(self, config=None):
         p = self.add_param
         p(QgsProcessingParameterFeatureSource("CELLS", self.tr("Grid cells"),
-                                              [QgsProcessing.TypeVectorPolygon]),
+                                              [QgsProcessing.SourceType.TypeVectorPolygon]),
           "Polygon layer of grid cells with a unique cell_id field.")
         p(QgsProcessingParameterFeatureSource("INCIDENTS", self.tr("Incidents"),
-                                              [QgsProcessing.TypeVectorPoint]),
+                                              [QgsProcessing.SourceType.TypeVectorPoint]),
           "Incident points with occurred_at (date or date-time).")
         p(QgsProcessingParameterNumber("SIZE", self.tr("Square size (m)"),
-                                       QgsProcessingParameterNumber.Double, 100.0,
+                                       QgsProcessingParameterNumber.Type.Double, 100.0,
                                        minValue=1.0),
           "Side of the grid squares in metres.")
         p(QgsProcessingParameterString("PERIOD", self.tr("Current period (START/END)"),
@@ -51,30 +51,32 @@ class HotspotsAlgorithm(LeverGridAlgorithm):
           "ISO dates, e.g. 2025-01-01/2025-05-31. Default: 1 January of the latest "
           "incident's year to its date.")
         p(QgsProcessingParameterNumber("PERMUTATIONS", self.tr("Permutations"),
-                                       QgsProcessingParameterNumber.Integer, 999, minValue=0),
+                                       QgsProcessingParameterNumber.Type.Integer, 999, minValue=0),
           "Random permutations for the p-values; more give smaller attainable p-values.")
         p(QgsProcessingParameterNumber("SEED", self.tr("Random seed"),
-                                       QgsProcessingParameterNumber.Integer, optional=True),
+                                       QgsProcessingParameterNumber.Type.Integer, optional=True),
           "The same seed gives the same p-values.")
         p(QgsProcessingParameterNumber("NEAR_DISTANCE", self.tr("Near-repeat distance band (m)"),
-                                       QgsProcessingParameterNumber.Double, 100.0,
+                                       QgsProcessingParameterNumber.Type.Double, 100.0,
                                        minValue=1.0),
           "Width of each distance band of the near-repeat table.")
         p(QgsProcessingParameterNumber("NEAR_DAYS", self.tr("Near-repeat time band (days)"),
-                                       QgsProcessingParameterNumber.Double, 7.0, minValue=0.01),
+                                       QgsProcessingParameterNumber.Type.Double, 7.0,
+                                       minValue=0.01),
           "Width of each time band of the near-repeat table.")
         p(QgsProcessingParameterNumber("BANDS", self.tr("Number of bands"),
-                                       QgsProcessingParameterNumber.Integer, 4, minValue=1),
+                                       QgsProcessingParameterNumber.Type.Integer, 4, minValue=1),
           "How many distance bands and how many time bands.")
         p(QgsProcessingParameterEnum("ON", self.tr("Units"), options=list(UNITS),
                                      defaultValue=0),
           "squares: the square grid; roads: the road segments between junctions (needs "
           "ROADS; layer road_hotspots).")
         p(QgsProcessingParameterFeatureSource("ROADS", self.tr("Roads"),
-                                              [QgsProcessing.TypeVectorLine], optional=True),
+                                              [QgsProcessing.SourceType.TypeVectorLine],
+                                              optional=True),
           "Road centrelines, for the road segments.")
         p(QgsProcessingParameterNumber("SNAP", self.tr("Snap to roads within (m)"),
-                                       QgsProcessingParameterNumber.Double, 30.0,
+                                       QgsProcessingParameterNumber.Type.Double, 30.0,
                                        minValue=0.01),
           "An incident counts for the nearest road segment within this distance.")
         p(QgsProcessingParameterFileDestination("OUTPUT", self.tr("Output GeoPackage"),

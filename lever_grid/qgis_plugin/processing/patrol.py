@@ -37,7 +37,8 @@ class PatrolAlgorithm(LeverGridAlgorithm):
     )
 
     def initAlgorithm(self, config=None):
-        poly, line = QgsProcessing.TypeVectorPolygon, QgsProcessing.TypeVectorLine
+        source = QgsProcessing.SourceType
+        poly, line = source.TypeVectorPolygon, source.TypeVectorLine
         p = self.add_param
         p(QgsProcessingParameterFeatureSource("CELLS", self.tr("Grid cells"), [poly]),
           "Polygon layer of grid cells with a unique cell_id field.")
@@ -52,7 +53,7 @@ class PatrolAlgorithm(LeverGridAlgorithm):
         p(QgsProcessingParameterBoolean("ALL_ROADS", self.tr("Walk every road"), False),
           "Cover every road of the cell instead of a loop within a maximum length.")
         p(QgsProcessingParameterNumber("MAX_LENGTH", self.tr("Maximum length (m)"),
-                                       QgsProcessingParameterNumber.Double, 2000.0,
+                                       QgsProcessingParameterNumber.Type.Double, 2000.0,
                                        minValue=1.0),
           "Length budget of the loop when not walking every road.")
         p(QgsProcessingParameterFeatureSource("BLIND_SPOTS", self.tr("Blind spots"), [poly],
@@ -62,7 +63,7 @@ class PatrolAlgorithm(LeverGridAlgorithm):
                                               optional=True),
           "The hotspots layer (class field) of the hot-spot analysis.")
         p(QgsProcessingParameterNumber("SPEED", self.tr("Walking speed (km/h)"),
-                                       QgsProcessingParameterNumber.Double, 4.0,
+                                       QgsProcessingParameterNumber.Type.Double, 4.0,
                                        minValue=0.1),
           "For walk_minutes.")
         p(QgsProcessingParameterFileDestination("OUTPUT", self.tr("Output GeoPackage"),

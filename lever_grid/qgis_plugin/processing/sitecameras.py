@@ -38,8 +38,9 @@ class SiteCamerasAlgorithm(LeverGridAlgorithm):
     )
 
     def initAlgorithm(self, config=None):
-        poly, point = QgsProcessing.TypeVectorPolygon, QgsProcessing.TypeVectorPoint
-        line = QgsProcessing.TypeVectorLine
+        source = QgsProcessing.SourceType
+        poly, point = source.TypeVectorPolygon, source.TypeVectorPoint
+        line = source.TypeVectorLine
         p = self.add_param
         p(QgsProcessingParameterFeatureSource("CELLS", self.tr("Grid cells"), [poly]),
           "Polygon layer of grid cells with a unique cell_id field.")
@@ -54,21 +55,21 @@ class SiteCamerasAlgorithm(LeverGridAlgorithm):
           "Without candidates: candidate sites along these roads and at their junctions. "
           "Also needed for the roads weight.")
         p(QgsProcessingParameterNumber("SPACING", self.tr("Spacing along roads (m)"),
-                                       QgsProcessingParameterNumber.Double, 20.0,
+                                       QgsProcessingParameterNumber.Type.Double, 20.0,
                                        minValue=0.1),
           "Distance between generated candidate sites along a road.")
         p(QgsProcessingParameterNumber("COUNT", self.tr("Number of new cameras"),
-                                       QgsProcessingParameterNumber.Integer, 5, minValue=1),
+                                       QgsProcessingParameterNumber.Type.Integer, 5, minValue=1),
           "How many sites to choose, in order of their added coverage.")
         p(QgsProcessingParameterEnum("KIND", self.tr("Kind of the new cameras"),
                                      options=list(KINDS), defaultValue=1),
           "Sets the default range (public2: 60 m).")
         p(QgsProcessingParameterNumber("RANGE", self.tr("Range (m)"),
-                                       QgsProcessingParameterNumber.Double, optional=True,
+                                       QgsProcessingParameterNumber.Type.Double, optional=True,
                                        minValue=0.1, maxValue=5000.0),
           "Range of a new camera; empty: the default of its kind.")
         p(QgsProcessingParameterNumber("FOV", self.tr("Field of view (degrees)"),
-                                       QgsProcessingParameterNumber.Double, 360.0,
+                                       QgsProcessingParameterNumber.Type.Double, 360.0,
                                        minValue=1.0, maxValue=360.0),
           "360 for an omnidirectional camera.")
         p(QgsProcessingParameterEnum("WEIGHT", self.tr("What a newly seen place is worth"),
