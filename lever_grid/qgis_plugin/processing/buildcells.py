@@ -47,8 +47,9 @@ class BuildCellsAlgorithm(LeverGridAlgorithm):
     )
 
     def initAlgorithm(self, config=None):
-        line, poly, point = (QgsProcessing.SourceType.TypeVectorLine, QgsProcessing.SourceType.TypeVectorPolygon,
-                             QgsProcessing.SourceType.TypeVectorPoint)
+        source = QgsProcessing.SourceType
+        line, poly, point = (source.TypeVectorLine, source.TypeVectorPolygon,
+                             source.TypeVectorPoint)
         self.add_param(QgsProcessingParameterFeatureSource("ROADS", self.tr("Roads"), [line]),
                        "Road centrelines. Every road metre inside the outline counts for "
                        "road length, dead ends and footways included; roads beyond a given "

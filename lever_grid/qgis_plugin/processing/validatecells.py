@@ -56,9 +56,9 @@ class ValidateCellsAlgorithm(LeverGridAlgorithm):
             "Snap cell edges near roads onto them, close gaps and remove overlaps; writes "
             "the repaired cells.")
         tolerance = QgsProcessingParameterNumber(
-            "TOLERANCE", self.tr("Repair tolerance (m)"), QgsProcessingParameterNumber.Double,
+            "TOLERANCE", self.tr("Repair tolerance (m)"), QgsProcessingParameterNumber.Type.Double,
             TOLERANCE_M, minValue=0.0)
-        tolerance.setFlags(tolerance.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
+        tolerance.setFlags(tolerance.flags() | QgsProcessingParameterDefinition.Flag.FlagAdvanced)
         self.add_param(tolerance, "Cell edges within this distance of a road are snapped "
                                   "onto it; edges farther away stay as drawn.")
         self.add_param(QgsProcessingParameterFileDestination(
