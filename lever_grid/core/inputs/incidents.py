@@ -181,7 +181,7 @@ def _from_numbers(values: pd.Series) -> pd.Series:
     ymd = pd.to_datetime(num.where(compact).astype("Int64").astype(str), format="%Y%m%d",
                          errors="coerce")
     serial = (num >= 20000) & (num < 80000)
-    excel = (_EXCEL_EPOCH + pd.to_timedelta(num.where(serial), unit="D")).round("s")
+    excel = (_EXCEL_EPOCH + pd.to_timedelta(num.where(serial), unit="D")).dt.round("s")
     return ymd.where(compact, excel.where(serial)).astype("datetime64[ns]")
 
 

@@ -370,9 +370,11 @@ def read_points(
 
 def _numbers(values: pd.Series) -> np.ndarray:
     """Coordinates as floats; NaN where a value is empty or text (full-width digits ok)."""
-    num = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    num = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan,
+                                                          copy=True)
     missing = np.isnan(num)
-    if values.dtype == object and missing.any():
+    text_column = values.dtype == object or pd.api.types.is_string_dtype(values.dtype)
+    if text_column and missing.any():
         text = values[missing]
         text = text[text.map(type).eq(str).to_numpy()]
         if len(text):
