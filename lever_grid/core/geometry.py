@@ -223,7 +223,8 @@ def clean_polygons(geoms: np.ndarray) -> np.ndarray:
     return polygonal(valid)
 
 
-def road_pieces(cells: np.ndarray, roads: np.ndarray):
+def road_pieces(cells: np.ndarray, roads: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Split roads by cells: ``(pieces, cell_index, weight)``.
 
     A piece inside a cell has weight 1; a piece running along the edge shared by two

@@ -26,7 +26,7 @@ Written with numpy/scipy only (no PySAL at run time); the tests check it against
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import shapely
@@ -34,6 +34,9 @@ import shapely
 from ..errors import InputError
 from ..progress import Progress
 from .quiet import quiet
+
+if TYPE_CHECKING:  # geopandas is imported where it is used
+    import geopandas as gpd
 
 __all__ = ["DEFAULT_SIZE_M", "DEFAULT_PERMUTATIONS", "DEFAULT_SNAP_M", "CLASSES",
            "square_grid", "queen_neighbours", "road_segments", "gi_star", "permutation_p",
@@ -218,8 +221,8 @@ def classify(z: np.ndarray, p_fdr: np.ndarray) -> np.ndarray:
 
 @quiet
 def hotspot_layers(
-    cells,
-    incidents,
+    cells: gpd.GeoDataFrame,
+    incidents: gpd.GeoDataFrame,
     *,
     size: float = DEFAULT_SIZE_M,
     period: tuple | None = None,
@@ -229,7 +232,7 @@ def hotspot_layers(
     near_days: float = 7.0,
     bands: int = 4,
     on: str = "squares",
-    roads=None,
+    roads: gpd.GeoDataFrame | None = None,
     snap: float = DEFAULT_SNAP_M,
     progress: Progress | None = None,
 ) -> dict:

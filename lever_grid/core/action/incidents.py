@@ -10,7 +10,8 @@ from ..progress import Progress
 __all__ = ["current_incidents"]
 
 
-def current_incidents(incidents: gpd.GeoDataFrame, period, progress: Progress,
+def current_incidents(incidents: gpd.GeoDataFrame, period: tuple | str | None,
+                      progress: Progress,
                       what: str) -> gpd.GeoDataFrame:
     """Incidents of ``period`` (START, END) or of the default current period: 1 January
     of the latest incident's year to its day. ``what`` prefixes the log line."""

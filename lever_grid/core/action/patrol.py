@@ -77,7 +77,7 @@ def _spots(cell_geom, cell_id, blind, hot, max_spots):
 def patrol_route(
     cells: gpd.GeoDataFrame,
     roads: gpd.GeoDataFrame,
-    cell_id,
+    cell_id: object,
     *,
     start: tuple[float, float] | None = None,
     all_roads: bool = False,

@@ -9,6 +9,7 @@ evaluation (:mod:`.celf`).
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from typing import Any
 
 import geopandas as gpd
@@ -41,7 +42,7 @@ WEIGHTS = ("area", "roads", "incidents")
 DEFAULT_KIND = "public2"
 
 
-def select_cells(cells: gpd.GeoDataFrame, cell_ids) -> np.ndarray:
+def select_cells(cells: gpd.GeoDataFrame, cell_ids: Sequence[object] | None) -> np.ndarray:
     """Boolean mask of the cells whose cell_id is in ``cell_ids`` (all when ``None``)."""
     if cell_ids is None or len(cell_ids) == 0:
         return np.ones(len(cells), dtype=bool)

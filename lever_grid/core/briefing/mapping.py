@@ -29,7 +29,9 @@ import os
 import re
 import warnings
 from collections.abc import Iterable, Mapping
+from contextlib import AbstractContextManager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -43,6 +45,9 @@ from ..inputs.cameras import KIND_ALIASES, KINDS
 from ..progress import Progress
 from ..stats.periods import NEW, change_text
 from .privacy import mask_counts
+
+if TYPE_CHECKING:  # matplotlib is optional (the ``map`` extra) and imported lazily
+    from matplotlib.figure import Figure
 
 __all__ = [
     "KIND_COLOURS", "KIND_MARKERS", "KIND_NAMES", "CJK_FAMILIES", "DEFAULT_TITLE", "cjk_font",
@@ -350,7 +355,7 @@ def briefing_figure(
     roads: gpd.GeoDataFrame | None = None,
     min_count: int = 0,
     progress: Progress | None = None,
-):
+) -> Figure:
     """The briefing page as a matplotlib ``Figure`` (Agg canvas attached, no pyplot).
 
     Parameters are those of :func:`render_map`. The figure's ``lever_grid`` attribute
@@ -449,7 +454,7 @@ def render_map(
     return Path(path)
 
 
-def rc_context_for(fig):
+def rc_context_for(fig: Figure) -> AbstractContextManager:
     """The matplotlib rc settings the figure was drawn with (fonts for saving)."""
     from matplotlib import rc_context
 

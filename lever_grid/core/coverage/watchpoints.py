@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import shapely
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 __all__ = ["points_seen"]
 
@@ -36,8 +41,8 @@ def points_seen(points: np.ndarray, views: np.ndarray, camera_ids: np.ndarray
     return n, ids
 
 
-def watch_point_table(points, cell_geoms: np.ndarray, cell_ids: np.ndarray,
-                      camera_ids: np.ndarray, views: np.ndarray):
+def watch_point_table(points: gpd.GeoDataFrame, cell_geoms: np.ndarray, cell_ids: np.ndarray,
+                      camera_ids: np.ndarray, views: np.ndarray) -> gpd.GeoDataFrame:
     """The ``watch_points`` layer: point_id, name, cell_id (None outside every cell),
     seen, n_cameras, camera_ids, for normalized watch ``points`` (metric CRS)."""
     import geopandas as gpd

@@ -42,9 +42,10 @@ True
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ..errors import InputError
 from ..progress import Progress
@@ -95,7 +96,7 @@ def _out(lon: np.ndarray, lat: np.ndarray, scalar: bool):
     return lon, lat
 
 
-def in_china(lon, lat) -> np.ndarray:
+def in_china(lon: ArrayLike, lat: ArrayLike) -> np.ndarray:
     """True where the point lies in the bounding box GCJ-02 is applied in."""
     lon = np.asarray(lon, dtype=float)
     lat = np.asarray(lat, dtype=float)
@@ -157,43 +158,43 @@ def _invert(forward: Callable[[np.ndarray, np.ndarray], Pair], lon: np.ndarray,
     return wx, wy
 
 
-def wgs84_to_gcj02(lon, lat):
+def wgs84_to_gcj02(lon: ArrayLike, lat: ArrayLike) -> tuple[Any, Any]:
     """WGS84 -> GCJ-02 (the forward transform; identity outside China)."""
     x, y, scalar = _arrays(lon, lat)
     return _out(*_gcj_forward(x, y), scalar)
 
 
-def gcj02_to_wgs84(lon, lat):
+def gcj02_to_wgs84(lon: ArrayLike, lat: ArrayLike) -> tuple[Any, Any]:
     """GCJ-02 -> WGS84 by iterative inversion of :func:`wgs84_to_gcj02`."""
     x, y, scalar = _arrays(lon, lat)
     return _out(*_invert(_gcj_forward, x, y), scalar)
 
 
-def gcj02_to_bd09(lon, lat):
+def gcj02_to_bd09(lon: ArrayLike, lat: ArrayLike) -> tuple[Any, Any]:
     """GCJ-02 -> BD-09 (Baidu's forward transform)."""
     x, y, scalar = _arrays(lon, lat)
     return _out(*_bd_forward(x, y), scalar)
 
 
-def bd09_to_gcj02(lon, lat):
+def bd09_to_gcj02(lon: ArrayLike, lat: ArrayLike) -> tuple[Any, Any]:
     """BD-09 -> GCJ-02 by iterative inversion of :func:`gcj02_to_bd09`."""
     x, y, scalar = _arrays(lon, lat)
     return _out(*_invert(_bd_forward, x, y), scalar)
 
 
-def wgs84_to_bd09(lon, lat):
+def wgs84_to_bd09(lon: ArrayLike, lat: ArrayLike) -> tuple[Any, Any]:
     """WGS84 -> BD-09 (GCJ-02 then Baidu's transform)."""
     x, y, scalar = _arrays(lon, lat)
     return _out(*_wgs_to_bd(x, y), scalar)
 
 
-def bd09_to_wgs84(lon, lat):
+def bd09_to_wgs84(lon: ArrayLike, lat: ArrayLike) -> tuple[Any, Any]:
     """BD-09 -> WGS84 by iterative inversion of :func:`wgs84_to_bd09`."""
     x, y, scalar = _arrays(lon, lat)
     return _out(*_invert(_wgs_to_bd, x, y), scalar)
 
 
-def to_wgs84(lon, lat, system: str):
+def to_wgs84(lon: ArrayLike, lat: ArrayLike, system: str) -> tuple[Any, Any]:
     """Convert from ``system`` ('wgs84', 'gcj02' or 'bd09', case-insensitive) to WGS84.
 
     Raises

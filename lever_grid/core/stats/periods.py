@@ -17,6 +17,7 @@ import re
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from ..errors import InputError
 
@@ -127,7 +128,7 @@ def _round_half_away(values: np.ndarray) -> np.ndarray:
     return np.sign(values) * np.floor(np.abs(values) * 100.0 + 0.5 + 1e-9) / 100.0
 
 
-def change_pct(current, previous) -> np.ndarray | float:
+def change_pct(current: ArrayLike, previous: ArrayLike) -> np.ndarray | float:
     """``(current - previous) / previous * 100`` to 2 decimals (half away from zero).
 
     NaN where ``previous`` is 0. Integer counts are rounded exactly.
