@@ -18,8 +18,6 @@ from lever_grid.core.grid.repair_cells import repair_cells
 from lever_grid.core.grid.validate import validate_cells
 from tests.conftest import ROOT, SAMPLE
 
-pytestmark = pytest.mark.skipif(not SAMPLE.exists(), reason="sample village not generated")
-
 
 def sample(layer: str) -> gpd.GeoDataFrame:
     gdf = gpd.read_file(SAMPLE, layer=layer)
