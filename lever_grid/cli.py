@@ -669,7 +669,7 @@ def main(argv: list[str] | None = None) -> int:
         out = getattr(args, "out", None)
         if out is None or args.command == "demo":
             return
-        if Path(out).is_dir():
+        if Path(out).is_dir() and Path(out).suffix.lower() != ".parquet":
             raise InputError("--out is a folder; give a GeoPackage file name such as "
                              f"{Path(out) / 'analysis.gpkg'}", file=out)
         for option in ("cells", "cameras", "buildings", "roads", "incidents", "boundary",

@@ -23,6 +23,7 @@ import shapely
 
 from bench.bench_coverage import make_data
 from lever_grid.core.errors import Cancelled, InputError
+from lever_grid.core.inputs.layers import read_layer
 from lever_grid.core.pipeline import analyse
 from lever_grid.core.progress import Progress
 from lever_grid.core.scale.engine import analyse_scaled, merge_incident_cells
@@ -83,6 +84,8 @@ def assert_same_layers(got: dict, want: dict) -> None:
             u, v = a[col].to_numpy(), b[col].to_numpy()
             if u.dtype.kind == "f":
                 np.testing.assert_allclose(u, v, rtol=1e-9, atol=0, err_msg=f"{name}.{col}")
+            elif u.dtype.kind == "M":  # a GeoPackage keeps milliseconds, GeoParquet more
+                assert (u.astype("datetime64[ms]") == v.astype("datetime64[ms]")).all(), col
             else:
                 assert pd.Series(u).equals(pd.Series(v)), f"{name}.{col}"
 
@@ -252,7 +255,7 @@ def test_cli_engines_on_the_sample_village(tmp_path):
     outs = {}
     for label, extra in (("one", []), ("chunked", ["--engine", "single", "--partitions", "3"]),
                          ("dask", ["--engine", "dask", "--workers", "2"])):
-        outs[label] = tmp_path / f"{label}.gpkg"
+        outs[label] = tmp_path / f"{label}.{'parquet' if label == 'dask' else 'gpkg'}"
         res = subprocess.run([sys.executable, "-m", "lever_grid", *base, *extra,
                               "--out", str(outs[label])], capture_output=True, text=True,
                              cwd=ROOT, timeout=300)
@@ -261,7 +264,14 @@ def test_cli_engines_on_the_sample_village(tmp_path):
     want = {name: gpd.read_file(outs["one"], layer=name)
             for name in pyogrio.list_layers(outs["one"])[:, 0]}
     assert len(want["blind_spots"]) > 0 and len(want["overlap"]) > 0
-    for label in ("chunked", "dask"):
-        got = {name: gpd.read_file(outs[label], layer=name)
-               for name in pyogrio.list_layers(outs[label])[:, 0]}
-        assert_same_layers(got, want)
+    got = {name: gpd.read_file(outs["chunked"], layer=name)
+           for name in pyogrio.list_layers(outs["chunked"])[:, 0]}
+    assert_same_layers(got, want)
+    # the Dask run wrote GeoParquet: one file per layer, read back like a GeoPackage layer
+    assert sorted(p.name for p in outs["dask"].iterdir()) == sorted(
+        f"{name}.parquet" for name in want)
+    got = {name: (read_layer(f"{outs['dask']}|layername={name}", name)
+                  if name != "office_stats" else
+                  pd.read_parquet(outs["dask"] / "office_stats.parquet"))
+           for name in want}
+    assert_same_layers(got, want)

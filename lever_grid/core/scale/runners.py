@@ -8,6 +8,7 @@ intermediate results at a time, so memory stays bounded by the largest tile.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -58,7 +59,13 @@ class Runner:
 
 
 class SerialRunner(Runner):
-    """Tasks run lazily in this process, in order, when ``wait`` asks for them."""
+    """Tasks run lazily in this process, in order, when ``wait`` asks for them.
+
+    ``timings`` collects (task name, seconds) of every task run (for bench/).
+    """
+
+    def __init__(self) -> None:
+        self.timings: list[tuple[str, float]] = []
 
     def submit(self, fn: Callable, *args: Any) -> _Task:
         return _Task(fn, args)
@@ -66,7 +73,12 @@ class SerialRunner(Runner):
     def wait(self, handles: Sequence[_Task], progress: Progress) -> list[Any]:
         out = []
         for done, task in enumerate(handles, start=1):
+            name = getattr(task.fn, "__name__", "task")
+            if name == "unit_of":  # reading its unit runs the watch task it is given
+                name = "watch_task"
+            started = time.perf_counter()
             out.append(task.result())
+            self.timings.append((name, time.perf_counter() - started))
             progress.step(done / max(len(handles), 1))
         return out
 
