@@ -275,3 +275,22 @@ def test_cli_engines_on_the_sample_village(tmp_path):
                   pd.read_parquet(outs["dask"] / "office_stats.parquet"))
            for name in want}
     assert_same_layers(got, want)
+
+
+def test_factory_with_walls_watch_points_and_indoor_cameras_partitioned():
+    """The factory plan (walls with heights, gates as watch points, wall and indoor
+    cameras): 3 tiles in this process and 2 Dask workers give the one-pass layers."""
+    from lever_grid.demo_factory import factory_inputs
+
+    inputs = factory_inputs()
+    cells, cameras = inputs.pop("cells"), inputs.pop("cameras")
+    assert inputs.get("walls") is not None and inputs.get("watch_points") is not None
+    want = analyse(cells, cameras, progress=_quiet(), **inputs)
+    assert len(want["watch_points"]) > 0
+    for engine, kw in (("single", {"partitions": 3}),
+                       ("dask", {"workers": 2, "partitions": 3, "processes": False})):
+        got = analyse_scaled(cells, cameras, progress=_quiet(), engine=engine, **kw, **inputs)
+        assert_same_layers({k: v for k, v in got.items() if k != "watch_points"},
+                           {k: v for k, v in want.items() if k != "watch_points"})
+        assert got["watch_points"].drop(columns="geometry").equals(
+            want["watch_points"].drop(columns="geometry")), engine

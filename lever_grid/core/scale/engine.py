@@ -23,10 +23,13 @@ import geopandas as gpd
 import numpy as np
 
 from ..coverage.arrangement import DEFAULT_ROAD_WIDTH_M, Coverage, road_lengths
+from ..coverage.mounts import check_indoor, indoor_free
+from ..coverage.watchpoints import watch_point_table
 from ..crs import MetricFrame, metric_frame
 from ..errors import InputError
 from ..inputs.cameras import normalize_cameras
 from ..inputs.cells import normalize_cells, normalize_polygons
+from ..inputs.walls import normalize_walls, normalize_watch_points
 from ..pipeline import (
     Layers,
     Options,
@@ -74,6 +77,8 @@ def analyse_scaled(
     scheduler: str | None = None,
     processes: bool = True,
     runner: Runner | None = None,
+    walls: gpd.GeoDataFrame | None = None,
+    watch_points: gpd.GeoDataFrame | None = None,
 ) -> Layers:
     """:func:`~lever_grid.core.pipeline.analyse` with ``engine`` 'single' or 'dask'.
 
@@ -91,7 +96,8 @@ def analyse_scaled(
         raise InputError(f"--workers must be >= 1, got {workers}")
     common = dict(buildings=buildings, roads=roads, incidents=incidents, period=period,
                   compare=compare, kinds=kinds, watch=watch, min_blind_area=min_blind_area,
-                  road_width=road_width, overlap=overlap)
+                  road_width=road_width, overlap=overlap, walls=walls,
+                  watch_points=watch_points)
     if engine == "single" and runner is None:
         n = partitions or auto_partitions(len(cells), len(cameras))
         if n <= 1:
@@ -112,7 +118,7 @@ def analyse_scaled(
 
 def _run(cells, cameras, runner: Runner, n_parts: int, progress: Progress, *, buildings,
          roads, incidents, period, compare, kinds, watch, min_blind_area, road_width,
-         overlap) -> Layers:
+         overlap, walls, watch_points) -> Layers:
     options = Options.checked(kinds=kinds, watch=watch, min_blind_area=min_blind_area,
                               road_width=road_width, overlap=overlap, period=period,
                               compare=compare, have_roads=roads is not None)
@@ -121,32 +127,51 @@ def _run(cells, cameras, runner: Runner, n_parts: int, progress: Progress, *, bu
         cams = normalize_cameras(cameras, progress)
         if buildings is not None:
             buildings = normalize_polygons(buildings, "buildings", progress)
+        walls = normalize_walls(walls, progress) if walls is not None else None
+        if watch_points is not None:
+            watch_points = normalize_watch_points(watch_points, progress)
         frame, m = metric_frame(
             {"cells": cells, "cameras": cams, "buildings": buildings, "roads": roads,
-             "incidents": incidents}, cells, progress)
+             "incidents": incidents, "walls": walls, "watch_points": watch_points}, cells,
+            progress)
         progress.step(0.05)
         cell_geoms = _geoms(m["cells"])
         active = _active(_present(m["cameras"]), options.kinds, progress, "every cell is blind")
         _log_outside(active, cell_geoms, progress)
-        views = _views(active, m["buildings"], runner, n_parts, progress.sub(0.05, 0.35))
+        check_indoor(active, m["buildings"])  # here, so the error names the whole layer
+        views = _views(active, m["buildings"], m["walls"], runner, n_parts,
+                       progress.sub(0.05, 0.35))
         layers = _cells(cells, cell_geoms, views, frame, options, runner, n_parts,
-                        buildings=_geoms(m["buildings"]), roads=_geoms(m["roads"]),
-                        incidents=m["incidents"], progress=progress.sub(0.35, 0.98))
+                        buildings=indoor_free(_geoms(m["buildings"]), active),
+                        roads=_geoms(m["roads"]), incidents=m["incidents"],
+                        progress=progress.sub(0.35, 0.98))
+        if m["watch_points"] is not None:
+            layers["watch_points"] = frame.back(watch_point_table(
+                m["watch_points"], cell_geoms, cells["cell_id"].to_numpy(),
+                active["camera_id"].to_numpy(), views.geoms).set_crs(
+                    frame.crs, allow_override=True))
     progress.step(1.0)
     return layers
 
 
-def _views(cams: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame | None, runner: Runner,
-           n_parts: int, progress: Progress) -> Views:
-    """Every camera's view, computed once, chunk by chunk."""
+def _views(cams: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame | None,
+           walls: gpd.GeoDataFrame | None, runner: Runner, n_parts: int,
+           progress: Progress) -> Views:
+    """Every camera's view, computed once, chunk by chunk, with the buildings and walls
+    within range of the chunk's cameras."""
     points = cams.geometry.to_numpy()
-    chunks = camera_chunks(points, cams["range_m"].to_numpy(), n_parts,
+    reach = cams["range_m"].to_numpy()
+    chunks = camera_chunks(points, reach, n_parts,
                            None if buildings is None else buildings.geometry.to_numpy())
-    slim = cams[["range_m", "heading_deg", "fov_deg", "geometry"]]
-    handles = [runner.submit(views_task, runner.put(slim.iloc[run]),
+    wall_of = ([w for _run, w in camera_chunks(points, reach, n_parts,
+                                                walls.geometry.to_numpy())]
+               if walls is not None else [None] * len(chunks))
+    handles = [runner.submit(views_task, runner.put(cams.iloc[run]),
                              None if bld is None or buildings is None
-                             else runner.put(buildings.iloc[bld]))
-               for run, bld in chunks]
+                             else runner.put(buildings.iloc[bld]),
+                             None if wall is None or walls is None
+                             else runner.put(walls.iloc[wall]))
+               for (run, bld), wall in zip(chunks, wall_of, strict=True)]
     geoms = np.empty(len(cams), dtype=object)
     for (run, _), got in zip(chunks, runner.wait(handles, progress), strict=True):
         geoms[run] = got

@@ -16,12 +16,14 @@ from ..stats.incidents import assign_cells
 __all__ = ["PartResult", "coverage_task", "unit_of", "views_task", "watch_task"]
 
 
-def views_task(cams: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame | None) -> np.ndarray:
-    """View polygons of one chunk of cameras, cut by the buildings within their range."""
+def views_task(cams: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame | None,
+               walls: gpd.GeoDataFrame | None = None) -> np.ndarray:
+    """View polygons of one chunk of cameras, cut by the buildings and walls within their
+    range."""
     from ..pipeline import camera_views_metric
 
     with np.errstate(invalid="ignore"):
-        return camera_views_metric(cams, buildings).geoms
+        return camera_views_metric(cams, buildings, walls=walls).geoms
 
 
 def watch_task(cells: np.ndarray, views: np.ndarray, buildings: np.ndarray | None,
