@@ -294,3 +294,24 @@ def test_factory_with_walls_watch_points_and_indoor_cameras_partitioned():
                            {k: v for k, v in want.items() if k != "watch_points"})
         assert got["watch_points"].drop(columns="geometry").equals(
             want["watch_points"].drop(columns="geometry")), engine
+
+
+def test_geoparquet_folder_errors_are_one_line(tmp_path):
+    from lever_grid.core.fs import write_parquet_layers
+
+    empty = tmp_path / "empty.parquet"
+    empty.mkdir()
+    with pytest.raises(InputError, match="the folder holds no .parquet layers"):
+        read_layer(str(empty), "cells")
+    blocked = tmp_path / "blocked.parquet"
+    blocked.write_text("not a folder")
+    with pytest.raises(InputError, match="a file of that name is in the way"):
+        write_parquet_layers(blocked, {"t": pd.DataFrame({"a": [1]})})
+    # a second write replaces the folder whole: no layer of the first run is left
+    out = tmp_path / "run.parquet"
+    write_parquet_layers(out, {"a": pd.DataFrame({"x": [1]}), "b": pd.DataFrame({"x": [2]})})
+    write_parquet_layers(out, {"a": pd.DataFrame({"x": [3]})})
+    assert sorted(p.name for p in out.iterdir()) == ["a.parquet"]
+    assert pd.read_parquet(out / "a.parquet")["x"].tolist() == [3]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["blocked.parquet", "empty.parquet",
+                                                          "run.parquet"]

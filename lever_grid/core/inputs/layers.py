@@ -201,6 +201,7 @@ def read_layer(
         raise InputError("the file is empty (0 bytes)", file=path)
     if is_dxf(path):
         return _read_dxf(spec, role, geometry, assume_crs, units)
+    layer: str | None
     if path.lower().rstrip("/\\").endswith(".parquet"):
         gdf, layer = read_parquet(spec, role)
     else:

@@ -19,6 +19,8 @@ and builds the output layers with :func:`~lever_grid.core.pipeline.output_tables
 
 from __future__ import annotations
 
+from typing import Any
+
 import geopandas as gpd
 import numpy as np
 
@@ -94,10 +96,10 @@ def analyse_scaled(
         raise InputError(f"--partitions must be >= 1, got {partitions}")
     if workers is not None and workers < 1:
         raise InputError(f"--workers must be >= 1, got {workers}")
-    common = dict(buildings=buildings, roads=roads, incidents=incidents, period=period,
-                  compare=compare, kinds=kinds, watch=watch, min_blind_area=min_blind_area,
-                  road_width=road_width, overlap=overlap, walls=walls,
-                  watch_points=watch_points)
+    common: dict[str, Any] = dict(
+        buildings=buildings, roads=roads, incidents=incidents, period=period, compare=compare,
+        kinds=kinds, watch=watch, min_blind_area=min_blind_area, road_width=road_width,
+        overlap=overlap, walls=walls, watch_points=watch_points)
     if engine == "single" and runner is None:
         n = partitions or auto_partitions(len(cells), len(cameras))
         if n <= 1:
@@ -194,8 +196,8 @@ def _cells(cells, cell_geoms, views: Views, frame: MetricFrame, options: Options
         vdata = runner.put(views.geoms[part.views])
         watched.append(runner.submit(
             watch_task, geoms, vdata,
-            None if part.buildings is None else buildings[part.buildings],
-            None if wroads is None or part.roads is None else wroads[part.roads],
+            None if part.buildings is None else runner.put(buildings[part.buildings]),
+            None if wroads is None or part.roads is None else runner.put(wroads[part.roads]),
             options.road_width, options.overlap))
         view_data.append(vdata)
         cell_data.append(geoms)
@@ -203,8 +205,9 @@ def _cells(cells, cell_geoms, views: Views, frame: MetricFrame, options: Options
     unit = max(units, default=0.0)
     handles = [runner.submit(coverage_task, geoms, w, vdata, options.min_blind_area,
                              options.overlap, unit,
-                             None if part.incidents is None else points[part.incidents],
-                             ids[part.cells])
+                             None if part.incidents is None or points is None
+                             else runner.put(points[part.incidents]),
+                             runner.put(ids[part.cells]))
                for part, geoms, w, vdata in zip(parts, cell_data, watched, view_data,
                                                 strict=True)]
     results = _wait_releasing(runner, handles, watched, progress.sub(0.15, 0.85))
@@ -222,7 +225,8 @@ def _cells(cells, cell_geoms, views: Views, frame: MetricFrame, options: Options
     if incidents is not None:
         where = merge_incident_cells(
             len(incidents), ids,
-            [part.incidents[r.incident_rows] for part, r in zip(parts, results, strict=True)],
+            [np.asarray(part.incidents)[r.incident_rows]
+             for part, r in zip(parts, results, strict=True)],
             [part.cells[r.incident_cells] for part, r in zip(parts, results, strict=True)])
         stats = incident_stats(incidents, cell_geoms, ids, cells["police_office"].to_numpy(),
                                period=options.period, compare=options.compare,

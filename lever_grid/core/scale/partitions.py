@@ -19,6 +19,7 @@ sees its views in the same order as in one pass.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import shapely
@@ -99,7 +100,7 @@ class CellPart:
 
 
 def _reaching(cell_geoms: np.ndarray, part_of: np.ndarray, n_parts: int,
-              geoms: np.ndarray | None) -> list[np.ndarray] | list[None]:
+              geoms: np.ndarray | None) -> list[Any]:
     """For each part, the ascending positions of ``geoms`` intersecting one of its cells."""
     if geoms is None:
         return [None] * n_parts

@@ -21,10 +21,12 @@ class _Task:
     __slots__ = ("fn", "args", "done", "value")
 
     def __init__(self, fn: Callable, args: tuple) -> None:
-        self.fn, self.args, self.done, self.value = fn, args, False, None
+        self.fn: Callable | None = fn
+        self.args, self.done, self.value = args, False, None
 
     def result(self) -> Any:
         if not self.done:
+            assert self.fn is not None
             self.value = self.fn(*(a.result() if isinstance(a, _Task) else a
                                    for a in self.args))
             self.done, self.fn, self.args = True, None, ()
