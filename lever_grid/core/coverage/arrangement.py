@@ -412,11 +412,7 @@ def _arrangement(cells_here: np.ndarray, watch: np.ndarray, views: np.ndarray,
     local = np.searchsorted(cells_here, cell_i)
     k = len(cells_here)
     mine = _own_views(views, view_i)
-    # only the outline inside the watch area's box (plus a metre) can bound its faces
-    box = shapely.bounds(watch[cells_here])[local]
-    outline = shapely.intersection(shapely.boundary(mine), shapely.box(
-        box[:, 0] - 1.0, box[:, 1] - 1.0, box[:, 2] + 1.0, box[:, 3] + 1.0))
-    lines = np.concatenate([outline, shapely.boundary(watch[cells_here])])
+    lines = np.concatenate([shapely.boundary(mine), shapely.boundary(watch[cells_here])])
     line_cell = np.concatenate([local, np.arange(k)])
     area = shapely.area(watch[cells_here])
     todo = np.arange(k)
