@@ -13,7 +13,8 @@ Cases:
               ``--ppc`` partitions per worker (1, 2, 4 by default);
 ``naive``     the naive geopandas chain of bench_coverage (blind area only).
 
-Reported: wall time, peak RSS of the driver process and of each Dask worker, time per
+Reported: wall time, CPU seconds (driver + workers; on a busy machine the steadier
+figure), peak RSS of the driver process and of each Dask worker, time per
 camera and per incident, the tasks' own times (views, watch, coverage: count, sum, max:
 the per-partition costs docs/scale.md extrapolates from) and the largest difference from
 ``one`` (blind_m2, covered_m2 relative; cameras and incident counts exactly).
@@ -77,7 +78,7 @@ def run_case(case: str, scale: str, workers: int, ppc: int, partitions: int) -> 
               buildings=data["buildings"] if len(data["buildings"]) else None,
               min_blind_area=0.0, progress=Progress(log=lambda _m: None))
     record: dict = {"case": case, "scale": scale, "load": os.getloadavg()[0]}
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), _cpu_s()
     if case == "naive":
         blind = naive_blind(data)
         record["summary"] = {"blind_m2": [float(v) for v in blind]}
@@ -106,6 +107,7 @@ def run_case(case: str, scale: str, workers: int, ppc: int, partitions: int) -> 
             record["summary"] = _summary(layers)
             record["worker_rss_gb"] = sorted(
                 v / 1024**2 for v in runner.client.run(_worker_rss).values())
+            record["worker_cpu_s"] = sorted(runner.client.run(_cpu_s).values())
             pairs = []
             for task in stream.data:
                 name = str(task["key"][0] if isinstance(task["key"], tuple) else task["key"])
@@ -119,7 +121,13 @@ def run_case(case: str, scale: str, workers: int, ppc: int, partitions: int) -> 
         record["workers"] = workers
     record["seconds"] = time.perf_counter() - t0
     record["rss_gb"] = _peak_rss_gb()
+    record["cpu_s"] = _cpu_s() - cpu0
     return record
+
+
+def _cpu_s() -> float:
+    use = resource.getrusage(resource.RUSAGE_SELF)
+    return use.ru_utime + use.ru_stime
 
 
 def _worker_rss() -> int:
@@ -181,11 +189,13 @@ def main(argv: list[str] | None = None) -> int:
             print(json.dumps({k: v for k, v in res.items() if k not in ("summary", "tasks")}),
                   flush=True)
     base = next((r for r in results if r["case"] == "one"), None)
-    print(f"\n{'case':8} {'parts':>5} {'wall s':>8} {'load':>5} {'driver':>7} "
+    print(f"\n{'case':8} {'parts':>5} {'wall s':>8} {'cpu s':>7} {'load':>5} {'driver':>7} "
           f"{'worker max':>10} {'us/camera':>9} {'us/incid.':>9}  vs one")
     for r in results:
         worker = max(r.get("worker_rss_gb", [0.0])) or float("nan")
-        print(f"{r['case']:8} {r.get('partitions', 1):5d} {r['seconds']:8.1f} {r['load']:5.1f} "
+        cpu = r.get("cpu_s", float("nan")) + sum(r.get("worker_cpu_s", []))
+        print(f"{r['case']:8} {r.get('partitions', 1):5d} {r['seconds']:8.1f} {cpu:7.1f} "
+              f"{r['load']:5.1f} "
               f"{r['rss_gb']:6.2f}G {worker:9.2f}G "
               f"{1e6 * r['seconds'] / spec['cameras']:9.1f} "
               f"{1e6 * r['seconds'] / spec['incidents']:9.2f}  "
