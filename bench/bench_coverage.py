@@ -65,6 +65,11 @@ CATEGORIES = np.array(["盗窃", "诈骗", "纠纷", "交通", "其他"], dtype=
 SCALES = {
     "town": {"grid": (20, 15), "cameras": 3_000, "incidents": 30_000, "buildings": 8_000},
     "city": {"grid": (60, 50), "cameras": 60_000, "incidents": 600_000, "buildings": 0},
+    # bench_scale.py: the city with buildings (occlusion), and a province
+    "city+bld": {"grid": (60, 50), "cameras": 60_000, "incidents": 600_000,
+                 "buildings": 100_000},
+    "province": {"grid": (250, 200), "cameras": 1_000_000, "incidents": 10_000_000,
+                 "buildings": 1_000_000},
 }
 
 #: Acceptance targets.

@@ -68,6 +68,15 @@ def _parser() -> argparse.ArgumentParser:
                    help="units of a local site plan (--assume-crs local); default m, or a "
                    "DXF plan's $INSUNITS")
     _cell_options(a)
+    a.add_argument("--engine", choices=("single", "dask"), default="single",
+                   help="single: this process (chunked into --partitions on large data); "
+                   "dask: partitions on a Dask cluster (optional extra 'dask')")
+    a.add_argument("--partitions", type=int, metavar="N", help="tiles of cells (default: "
+                   "one pass for a town on one machine, more above; 2 per Dask worker)")
+    a.add_argument("--workers", type=int, metavar="N", help="--engine dask: worker processes "
+                   "of the local cluster it starts (default: one per CPU)")
+    a.add_argument("--scheduler", metavar="ADDRESS", help="--engine dask: an existing Dask "
+                   "scheduler (tcp://host:8786) instead of a local cluster")
     a.add_argument("--out", required=True, help="output GeoPackage")
 
     c = sub.add_parser("cells", help="build N balanced, compact, contiguous grid cells from roads")
@@ -329,10 +338,17 @@ def _with_units(gdf, args):
 
 
 def _cmd_analyse(args, progress) -> int:
+    from .core.errors import InputError
     from .core.fs import write_layers
     from .core.inputs.layers import LINES, POINTS, POLYGONS
-    from .core.pipeline import analyse
+    from .core.scale.engine import analyse_scaled
 
+    if args.engine != "dask" and (args.workers or args.scheduler):
+        raise InputError("--workers and --scheduler need --engine dask")
+    if args.engine == "dask":
+        from .core.scale.dask_engine import require_dask
+
+        require_dask()
     cells = _cells(args.cells, args, progress)
     cameras = _read(args.cameras, "cameras", args, POINTS)
     buildings = _read(args.buildings, "buildings", args, POLYGONS)
@@ -341,10 +357,12 @@ def _cmd_analyse(args, progress) -> int:
     watch_points = _read(args.watch_points, "watch points", args, POINTS)
     incidents = _incidents(args, progress)
     period, compare = _periods(args)
-    layers = analyse(cells, cameras, buildings=buildings, roads=roads, incidents=incidents,
-                     period=period, compare=compare, kinds=args.kinds, watch=args.watch,
-                     min_blind_area=args.min_blind_area, overlap=not args.no_overlap,
-                     progress=progress, walls=walls, watch_points=watch_points)
+    layers = analyse_scaled(
+        cells, cameras, buildings=buildings, roads=roads, incidents=incidents, period=period,
+        compare=compare, kinds=args.kinds, watch=args.watch,
+        min_blind_area=args.min_blind_area, overlap=not args.no_overlap, progress=progress,
+        walls=walls, watch_points=watch_points, engine=args.engine,
+        partitions=args.partitions, workers=args.workers, scheduler=args.scheduler)
     write_layers(args.out, layers)
     progress.info(f"wrote {args.out}")
     return EXIT_OK
@@ -651,7 +669,7 @@ def main(argv: list[str] | None = None) -> int:
         out = getattr(args, "out", None)
         if out is None or args.command == "demo":
             return
-        if Path(out).is_dir():
+        if Path(out).is_dir() and Path(out).suffix.lower() != ".parquet":
             raise InputError("--out is a folder; give a GeoPackage file name such as "
                              f"{Path(out) / 'analysis.gpkg'}", file=out)
         for option in ("cells", "cameras", "buildings", "roads", "incidents", "boundary",

@@ -18,7 +18,7 @@ import pyogrio
 from .errors import InputError
 
 __all__ = ["PART", "PART_SUFFIX", "STALE_AFTER_S", "atomic_path", "write_layers",
-           "clean_stale_parts"]
+           "write_parquet_layers", "clean_stale_parts"]
 
 
 #: Marks the temporary file an output is written to before it is renamed into place.
@@ -65,6 +65,8 @@ def write_layers(
     An ``out`` that is a folder or cannot be written raises :class:`InputError`.
     """
     out = Path(out)
+    if out.suffix.lower() == ".parquet":
+        return write_parquet_layers(out, layers)
     if out.is_dir():
         raise InputError("the output is a folder; give a GeoPackage file name such as "
                          f"{out / 'analysis.gpkg'}", file=str(out))
@@ -75,6 +77,55 @@ def write_layers(
     except OSError as exc:
         raise InputError(f"cannot write the output ({exc.strerror or exc}); is it open in "
                          "another program?", file=str(out)) from None
+    return out
+
+
+def write_parquet_layers(
+    out: str | os.PathLike,
+    layers: Mapping[str, gpd.GeoDataFrame | pd.DataFrame],
+) -> Path:
+    """Write ``layers`` as a folder ``out`` (``NAME.parquet``) of ``<layer>.parquet`` files:
+    GeoParquet for geometry layers, Parquet for tables; the folder appears complete.
+
+    Needs pyarrow (the optional extra ``dask``); a file in the way or a missing pyarrow
+    raises :class:`InputError`.
+    """
+    import shutil
+
+    out = Path(out)
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:
+        raise InputError("GeoParquet output needs pyarrow: pip install 'lever-grid[dask]'",
+                         file=str(out)) from None
+    if out.exists() and not out.is_dir():
+        raise InputError("a file of that name is in the way of the GeoParquet folder",
+                         file=str(out))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tag = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    tmp = out.with_name(f".{out.stem}-{tag}{PART}{out.suffix}")
+    old = out.with_name(f".{out.stem}-{tag}.old{out.suffix}")
+    try:
+        tmp.mkdir()
+        for name, frame in layers.items():
+            target = str(tmp / f"{name}.parquet")
+            frame = frame.reset_index(drop=True)
+            if isinstance(frame, gpd.GeoDataFrame):
+                frame.to_parquet(target, index=False)
+            else:
+                pd.DataFrame(frame).to_parquet(target, index=False)
+            _fsync(target)
+        _fsync(str(tmp))
+        if out.exists():
+            os.replace(out, old)
+        os.replace(tmp, out)
+        _fsync(str(out.parent))
+    except OSError as exc:
+        raise InputError(f"cannot write the output ({exc.strerror or exc})",
+                         file=str(out)) from None
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+        shutil.rmtree(old, ignore_errors=True)
     return out
 
 

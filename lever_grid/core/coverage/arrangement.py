@@ -37,7 +37,8 @@ from ..geometry import (
 )
 from ..progress import Progress
 
-__all__ = ["DEFAULT_ROAD_WIDTH_M", "Coverage", "watch_areas", "coverage_by_cell"]
+__all__ = ["DEFAULT_ROAD_WIDTH_M", "Coverage", "watch_areas", "coverage_by_cell", "snap_unit",
+           "road_lengths"]
 
 
 #: Width of the road corridor used with ``--watch roads`` (metres).
@@ -128,6 +129,7 @@ def coverage_by_cell(
     roads: np.ndarray | None = None,
     overlap: bool = True,
     progress: Progress | None = None,
+    grid_unit: float | None = None,
 ) -> Coverage:
     """Covered area, blind spots and overlap counts of ``views`` in each cell's ``watch``.
 
@@ -138,6 +140,10 @@ def coverage_by_cell(
     With ``overlap=False`` the overlap layer is left empty and the blind area is the
     watch area minus the cell's views, subtracted one after the other (the same figures
     for several times less work on dense networks: no face of the arrangement is built).
+
+    ``grid_unit`` is the snap-rounding base (:func:`snap_unit` of all the cells' watch
+    areas and views); a partitioned run passes the largest of its partitions' units so
+    that every cell is computed exactly as in one pass (default: this call's own unit).
     """
     progress = progress or Progress()
     cells = np.asarray(cells, dtype=object)
@@ -146,16 +152,7 @@ def coverage_by_cell(
     n = len(cells)
     progress.step(0.0)
 
-    usable = np.flatnonzero(~(shapely.is_missing(views) | shapely.is_empty(views)))
-    watch_ok = ~(shapely.is_missing(watch) | shapely.is_empty(watch))
-    cell_i, view_i = (np.empty(0, dtype=np.int64),) * 2
-    if len(usable):
-        cell_i, k = shapely.STRtree(views[usable]).query(watch, predicate="intersects")
-        view_i = usable[k]
-        keep = watch_ok[cell_i]
-        cell_i, view_i = cell_i[keep], view_i[keep]
-        order = np.lexsort((view_i, cell_i))
-        cell_i, view_i = cell_i[order], view_i[order]
+    watch_ok, cell_i, view_i = _pairs(watch, views)
     # each watch area is used by one thread only; views are shared, so threads copy them
     shapely.prepare(watch[watch_ok])
     progress.step(0.05)
@@ -169,7 +166,7 @@ def coverage_by_cell(
     workers = worker_threads()
     chunks = balanced_chunks(pairs_per_cell.astype(float) ** 1.5, 4 * workers)
 
-    fine = snap_grid(np.concatenate([watch[watch_ok], views[np.unique(view_i)]]))
+    fine = grid_unit or snap_grid(np.concatenate([watch[watch_ok], views[np.unique(view_i)]]))
     grids = (fine * 2.0**12, fine * 2.0**16)  # about 3e-5 and 5e-4 m at 2.5e6 m
 
     def run(chunk: np.ndarray) -> tuple:
@@ -199,6 +196,39 @@ def coverage_by_cell(
                for k, empty in enumerate((_EMPTY_GEOMS, _EMPTY_INTS, _EMPTY_INTS)))
     return _result(cells, watch, watch_area, covered_area, cameras, blind_all, ov,
                    min_blind_area, roads, views, progress)
+
+
+def _pairs(watch: np.ndarray, views: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Usable watch areas and the (cell, view) pairs that intersect, sorted by cell, view."""
+    usable = np.flatnonzero(~(shapely.is_missing(views) | shapely.is_empty(views)))
+    watch_ok = ~(shapely.is_missing(watch) | shapely.is_empty(watch))
+    cell_i, view_i = (np.empty(0, dtype=np.int64),) * 2
+    if len(usable):
+        cell_i, k = shapely.STRtree(views[usable]).query(watch, predicate="intersects")
+        view_i = usable[k]
+        keep = watch_ok[cell_i]
+        cell_i, view_i = cell_i[keep], view_i[keep]
+        order = np.lexsort((view_i, cell_i))
+        cell_i, view_i = cell_i[order], view_i[order]
+    return watch_ok, cell_i, view_i
+
+
+def snap_unit(watch: np.ndarray, views: np.ndarray) -> float:
+    """The snap-rounding base :func:`coverage_by_cell` uses for these watch areas and views.
+
+    It grows with the largest coordinate only, so the unit of a whole run is the largest
+    unit of its partitions.
+    """
+    watch = np.asarray(watch, dtype=object)
+    views = np.asarray(views, dtype=object)
+    watch_ok, _, view_i = _pairs(watch, views)
+    return snap_grid(np.concatenate([watch[watch_ok], views[np.unique(view_i)]]))
+
+
+def road_lengths(cells: np.ndarray, views: np.ndarray, roads: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """Road length per cell and the part of it some view reaches (see ``coverage_by_cell``)."""
+    return _road_lengths(np.asarray(cells, dtype=object), views, roads)
 
 
 def _cell_faces(here: np.ndarray, watch: np.ndarray, views: np.ndarray, cell_i: np.ndarray,

@@ -118,6 +118,39 @@ def _short(exc: BaseException) -> str:
     return text[:200]
 
 
+def read_parquet(spec: LayerSpec, role: str | None) -> tuple[gpd.GeoDataFrame, str]:
+    """A GeoParquet file, or one layer of a ``NAME.parquet`` folder (as ``analyse --out``
+    writes: ``<layer>.parquet`` files, chosen like GeoPackage layers)."""
+    path = spec.path
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:
+        raise InputError("GeoParquet input needs pyarrow: pip install 'lever-grid[dask]'",
+                         file=path) from None
+    target, layer = path, spec.layer or Path(path).stem
+    if os.path.isdir(path):
+        names = sorted(p.stem for p in Path(path).glob("*.parquet"))
+        if not names:
+            raise InputError("the folder holds no .parquet layers", file=path)
+        if spec.layer is not None and spec.layer not in names:
+            raise InputError(f"no such layer; the folder has: {', '.join(names)}", file=path,
+                             layer=spec.layer)
+        layer = spec.layer or (names[0] if len(names) == 1 else role or "")
+        if layer not in names:
+            raise InputError(f"the folder has several layers and none is named '{role}'; "
+                             f"choose one with '{path}|layername=NAME' (layers: "
+                             f"{', '.join(names)})", file=path)
+        target = os.path.join(path, f"{layer}.parquet")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            gdf = gpd.read_parquet(target)
+    except Exception as exc:  # noqa: BLE001 - pyarrow raises many types
+        raise InputError(f"cannot read the GeoParquet layer ({_short(exc)})", file=path,
+                         layer=layer) from None
+    return gdf, layer
+
+
 def _read(path: str, layer: str) -> gpd.GeoDataFrame:
     kwargs: dict = {"layer": layer, "fid_as_index": True}
     is_shp = path.lower().endswith(".shp")
@@ -168,12 +201,16 @@ def read_layer(
         raise InputError("the file is empty (0 bytes)", file=path)
     if is_dxf(path):
         return _read_dxf(spec, role, geometry, assume_crs, units)
-    layer = choose_layer(spec, role)
-    try:
-        gdf = _read(path, layer)
-    except Exception as exc:  # noqa: BLE001
-        raise InputError(f"cannot read the layer ({_short(exc)})", file=path,
-                         layer=layer) from None
+    layer: str | None
+    if path.lower().rstrip("/\\").endswith(".parquet"):
+        gdf, layer = read_parquet(spec, role)
+    else:
+        layer = choose_layer(spec, role)
+        try:
+            gdf = _read(path, layer)
+        except Exception as exc:  # noqa: BLE001
+            raise InputError(f"cannot read the layer ({_short(exc)})", file=path,
+                             layer=layer) from None
     if not isinstance(gdf, gpd.GeoDataFrame) or gdf.geometry.name not in gdf.columns:
         raise InputError(f"the layer has no geometry; {role} must be a geometry layer",
                          file=path, layer=layer)

@@ -109,6 +109,7 @@ def incident_stats(
     period: tuple | str | None = None,
     compare: tuple | str | None = None,
     progress: Progress | None = None,
+    cell_index: np.ndarray | None = None,
 ) -> IncidentStats:
     """Incident counts per cell and per police office for two periods.
 
@@ -123,6 +124,9 @@ def incident_stats(
         a ``period`` without ``compare`` is compared with the same window a year earlier.
     progress
         Receives report lines (outside incidents, cells without office) and progress.
+    cell_index
+        The cell of each incident when already known (:func:`assign_cells`; a partitioned
+        run assigns them partition by partition).
 
     Returns
     -------
@@ -141,7 +145,8 @@ def incident_stats(
         previous = window(compare, "--compare")
     progress.step(0.05)
 
-    cell_index = assign_cells(np.asarray(incidents.geometry.values), cells, cell_ids)
+    if cell_index is None:
+        cell_index = assign_cells(np.asarray(incidents.geometry.values), cells, cell_ids)
     progress.step(0.7)
     stamps = dates.to_numpy(dtype="datetime64[ns]")
     in_current = (stamps >= current[0].to_datetime64()) & (stamps < current[1].to_datetime64())

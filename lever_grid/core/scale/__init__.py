@@ -1,0 +1,1 @@
+"""Large analyses: partitions of cells, run one after the other or on Dask."""
