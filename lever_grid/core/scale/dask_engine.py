@@ -56,7 +56,7 @@ class DaskRunner(Runner):
             if processes:
                 kwargs["env"] = {THREADS_ENV: str(threads)}
             self.cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=processes,
-                                        dashboard_address=None, silence_logs=logging.ERROR,
+                                        dashboard_address=None, silence_logs=logging.CRITICAL,
                                         **kwargs)
             self.client = Client(self.cluster)
         self.workers = max(1, len(self.client.scheduler_info().get("workers", {})) or 1)
@@ -86,6 +86,16 @@ class DaskRunner(Runner):
             if self._all:
                 self.client.cancel(self._all)
         finally:
-            self.client.close()
-            if self.cluster is not None:
-                self.cluster.close()
+            # a worker heartbeat racing the shutdown logs an ERROR with a traceback on
+            # stderr (seen on a loaded 2-core machine): not the user's business
+            quiet = [logging.getLogger(n) for n in ("distributed", "tornado", "asyncio")]
+            levels = [q.level for q in quiet]
+            for q in quiet:
+                q.setLevel(logging.CRITICAL)
+            try:
+                self.client.close()
+                if self.cluster is not None:
+                    self.cluster.close()
+            finally:
+                for q, level in zip(quiet, levels, strict=True):
+                    q.setLevel(level)
