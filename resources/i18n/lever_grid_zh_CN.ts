@@ -1681,5 +1681,30 @@
         <source>Number of problems</source>
         <translation>问题数</translation>
     </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="235"/>
+        <source>Repair onto roads</source>
+        <translation>修复到道路上</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="236"/>
+        <source>Validate also snaps cell edges near roads onto them, closes gaps and removes overlaps, and loads the repaired cells.</source>
+        <translation>检查时同时把靠近道路的网格边吸附到道路上、填补空隙并去除重叠，然后加载修复后的网格。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="244"/>
+        <source>Cell edges within this distance of a road are snapped onto it.</source>
+        <translation>距道路在此距离以内的网格边会被吸附到道路上。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="660"/>
+        <source>Grid cells (repaired)</source>
+        <translation>网格（已修复）</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="663"/>
+        <source>{0} cells repaired (changes are in the problems). {1}</source>
+        <translation>已修复 {0} 个网格（修改记录在问题图层中）。{1}</translation>
+    </message>
 </context>
 </TS>

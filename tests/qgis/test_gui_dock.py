@@ -412,6 +412,38 @@ def test_build_validate_analyse_export_with_the_real_algorithms(dock, out_dir):
     assert "briefing" in dock.status.text()
 
 
+def test_validate_with_repair_loads_the_repaired_cells(dock):
+    """"Repair onto roads" sets REPAIR/TOLERANCE of validatecells and the repaired cells
+    replace the drawn ones in the dock; they no longer overlap (sum of the areas equals
+    the area of their union, by QGIS' own geometry engine)."""
+    from qgis.core import QgsApplication, QgsGeometry
+
+    from lever_grid.qgis_plugin.processing.validatecells import ValidateCellsAlgorithm
+
+    alg = ValidateCellsAlgorithm()
+    alg.initAlgorithm()
+    registry = QgsApplication.processingRegistry()
+    dock.lookup = lambda alg_id: registry.algorithmById(alg_id) or \
+        (alg if alg_id == "levergrid:validatecells" else None)
+    dock.refresh_steps()
+    dock.load_sample()
+    drawn = dock.layer("cells")
+    assert not dock.repair_tolerance.isEnabled()
+    dock.repair.setChecked(True)
+    assert dock.repair_tolerance.isEnabled()
+    dock.repair_tolerance.setValue(2.5)
+
+    assert run_step(dock, dock.validate_button)["ok"], dock.log
+    assert dock.run.parameters["REPAIR"] is True and dock.run.parameters["TOLERANCE"] == 2.5
+    repaired = dock.layer("cells")
+    assert repaired is not drawn and repaired.featureCount() == drawn.featureCount()
+    assert "layername=cells" in repaired.source()
+    geoms = [f.geometry() for f in repaired.getFeatures()]
+    union = QgsGeometry.unaryUnion(geoms)
+    assert abs(sum(g.area() for g in geoms) - union.area()) < 1e-6 * union.area()
+    assert "cells repaired" in dock.status.text()
+
+
 def test_results_geopackage_beside_the_project_and_remembered(qgis_iface, qgis_new_project,
                                                                levergrid, tmp_path):
     """Results never go to the temporary folder: beside the project file, in the profile

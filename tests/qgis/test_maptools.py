@@ -314,6 +314,54 @@ def test_freehand_cell_streams_vertices(village):
     dock.tool_buttons["draw"].setChecked(False)
 
 
+def test_freehand_cell_drawn_off_the_roads_is_repaired_onto_them(village):
+    """A freehand stroke 2 m outside the roads around a block (no vertex snapping) ends
+    up as the block: the road-bounded polygon, computed here with shapely.polygonize from
+    the raw road lines, within 0.5 m (Hausdorff); the neighbours lose exactly its area."""
+    from qgis.PyQt.QtCore import Qt
+    from qgis.PyQt.QtTest import QTest
+
+    from lever_grid.qgis_plugin.convert import source_to_gdf
+
+    dock, canvas = village
+    cells_layer = dock.layer("cells")
+    before = geoms_by_cell(cells_layer)
+    roads = source_to_gdf(dock.layer("roads"), "roads", "roads").geometry.to_numpy()
+    faces = shapely.get_parts(shapely.polygonize(shapely.get_parts(shapely.union_all(roads))))
+    village_area = shapely.union_all(list(before.values()))
+    roundish = shapely.area(faces) > 0.95 * shapely.area(shapely.convex_hull(faces))
+    inside = shapely.area(shapely.difference(shapely.buffer(faces, 5.0), village_area)) < 1.0
+    candidates = faces[roundish & inside]
+    assert len(candidates)
+    block = candidates[np.argmin(shapely.area(candidates))]  # the sample: 55 691 m²
+    stroke = shapely.buffer(block, 2.0).exterior.segmentize(1.0)
+
+    zoom(canvas, block, margin=30)
+    dock.tool_buttons["draw"].setChecked(True)
+    tool = canvas.mapTool()
+    tool.snapper.setConfig(type(tool.snapper.config())())  # no vertex snapping: freehand
+    path = [pixel(canvas, x, y) for x, y in shapely.get_coordinates(stroke)]
+    path = [p for i, p in enumerate(path) if i == 0 or p != path[i - 1]]
+    drag(canvas, path)
+    assert tool.freehand and len(tool.points) > 20
+    drawn = shapely.Polygon([(p.x(), p.y()) for p in tool.points])
+    assert 1.5 < shapely.hausdorff_distance(drawn, block) < 2.6  # 2 m ± the pixels
+    QTest.mouseClick(canvas.viewport(), Qt.MouseButton.RightButton,
+                     Qt.KeyboardModifier.NoModifier, pixel(canvas, *block.centroid.coords[0]))
+    dock.tool_buttons["draw"].setChecked(False)
+
+    after = geoms_by_cell(cells_layer)
+    (new,) = set(after) - set(before)
+    cell = after[new]
+    assert shapely.hausdorff_distance(cell, block) < 0.5
+    assert shapely.area(cell) == pytest.approx(block.area, rel=1e-3)
+    total = sum(shapely.area(g) for g in after.values())
+    assert total == pytest.approx(sum(shapely.area(g) for g in before.values()), rel=1e-9)
+    print(f"\nfreehand cell 2 m off the roads: Hausdorff to the block "
+          f"{shapely.hausdorff_distance(cell, block):.3f} m (drawn: "
+          f"{shapely.hausdorff_distance(drawn, block):.2f} m)")
+
+
 # ----------------------------------------------------------------------------- cameras
 def _open_spot(dock, radius: float):
     """A point on a road with no building within ``radius`` metres north of it."""

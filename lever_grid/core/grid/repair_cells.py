@@ -36,7 +36,7 @@ from .levels import road_levels
 from .quiet import quiet
 from .roadnet import _lines, _node, _sides, build_faces, repair_network
 
-__all__ = ["TOLERANCE_M", "CHANGES", "repair_cells"]
+__all__ = ["TOLERANCE_M", "CHANGES", "repair_cells", "repair_new_cell"]
 
 
 #: Cell edges within this distance (metres) of a road are snapped onto it.
@@ -234,6 +234,43 @@ def repair_cells(
     summary = _summary(changes, empty, labels)
     progress.step(1.0)
     return out, changes, summary
+
+
+def repair_new_cell(
+    cell,
+    cells: gpd.GeoDataFrame,
+    *,
+    roads: gpd.GeoDataFrame | None,
+    tolerance: float = TOLERANCE_M,
+):
+    """A newly drawn ``cell`` (a polygon in the CRS of ``cells``) with its edges within
+    ``tolerance`` metres of a road moved onto it, as :func:`repair_cells` moves them.
+
+    The new cell is repaired together with the cells it overlaps, each with the new cell
+    cut out (the area it will take from them): a strip between a drawn edge and a road
+    goes to the side of the road it lies on. Only the new cell's geometry is returned;
+    the caller takes its area from the neighbours. Roads are those whose bounding box
+    meets the neighbourhood (the involved cells' box, grown by its size).
+    """
+    cell = shapely.force_2d(cell)
+    geoms = cells.geometry.to_numpy()
+    hit = shapely.intersects(geoms, cell) & ~shapely.is_empty(geoms) & \
+        ~shapely.is_missing(geoms)
+    others = shapely.difference(geoms[hit], cell)
+    others = others[~shapely.is_empty(others) & (shapely.area(others) > 0)]
+    group = gpd.GeoDataFrame(geometry=np.concatenate([[cell], others]), crs=cells.crs)
+    group.attrs.update(cells.attrs)
+    if roads is not None and len(roads):
+        x0, y0, x1, y1 = shapely.total_bounds(group.geometry.to_numpy())
+        grow = max(x1 - x0, y1 - y0)
+        near = gpd.GeoSeries([shapely.box(x0 - grow, y0 - grow, x1 + grow, y1 + grow)],
+                             crs=cells.crs)
+        if roads.crs is not None and cells.crs is not None and roads.crs != cells.crs:
+            near = near.to_crs(roads.crs)
+        roads = roads[shapely.intersects(roads.geometry.to_numpy(), near.iloc[0])]
+    repaired, _, _ = repair_cells(group, roads=roads if roads is not None and len(roads)
+                                  else None, tolerance=tolerance)
+    return repaired.geometry.iloc[0]
 
 
 def _labels(cells: gpd.GeoDataFrame) -> np.ndarray:

@@ -49,6 +49,7 @@ from qgis.PyQt.QtWidgets import (
     QWidget,
 )
 
+from ...core.grid.repair_cells import TOLERANCE_M
 from ...paths import resources_dir
 from .common import KINDS, kind_labels, kind_short_labels, tr
 from .flow import FlowBox, WrapLabel
@@ -231,6 +232,20 @@ class LeverGridDock(QgsDockWidget):
         self.validate_button = QPushButton(tr("Validate cells"))
         self.validate_button.clicked.connect(self.validate_cells)
         form.addRow(_flow([self.build_button, self.validate_button]))
+        self.repair = QCheckBox(tr("Repair onto roads"))
+        self.repair.setToolTip(tr("Validate also snaps cell edges near roads onto them, "
+                                  "closes gaps and removes overlaps, and loads the repaired "
+                                  "cells."))
+        self.repair_tolerance = QDoubleSpinBox()
+        self.repair_tolerance.setRange(0.0, 100.0)
+        self.repair_tolerance.setDecimals(1)
+        self.repair_tolerance.setValue(TOLERANCE_M)
+        self.repair_tolerance.setSuffix(" m")
+        self.repair_tolerance.setToolTip(tr("Cell edges within this distance of a road are "
+                                            "snapped onto it."))
+        self.repair_tolerance.setEnabled(False)
+        self.repair.toggled.connect(self.repair_tolerance.setEnabled)
+        form.addRow(_flow([self.repair, self.repair_tolerance]))
         outer.addWidget(box)
 
         # 3. analyse
@@ -611,27 +626,43 @@ class LeverGridDock(QgsDockWidget):
         out = results.get("OUTPUT")
         uri = results.get("CELLS") if isinstance(results.get("CELLS"), str) else \
             f"{out}|layername=cells"
-        layer = QgsVectorLayer(uri, tr("Grid cells (built)"), "ogr")
-        if layer.isValid():
-            layer.setRenderer(QgsSingleSymbolRenderer(QgsFillSymbol.createSimple(
-                {"style": "no", "outline_color": "#202020", "outline_width": "0.6"})))
-            self.project.addMapLayer(layer)
-            self.set_layer("cells", layer)
+        layer = self._use_cells(str(uri), tr("Grid cells (built)"))
+        if layer is not None:
             self.say(tr("{0} cells built: {1}").format(layer.featureCount(), out))
         else:
             self.say(tr("Cells built: {0}").format(out))
 
+    def _use_cells(self, uri: str, title: str) -> QgsVectorLayer | None:
+        """Add the cells at ``uri`` to the project, outlined, as the dock's cells layer."""
+        layer = QgsVectorLayer(uri, title, "ogr")
+        if not layer.isValid():
+            return None
+        layer.setRenderer(QgsSingleSymbolRenderer(QgsFillSymbol.createSimple(
+            {"style": "no", "outline_color": "#202020", "outline_width": "0.6"})))
+        self.project.addMapLayer(layer)
+        self.set_layer("cells", layer)
+        return layer
+
     def validate_cells(self) -> AlgorithmRun | None:
-        return self.start_step("validate", self._known(), "problems")
+        known = dict(self._known(), REPAIR=self.repair.isChecked(),
+                     TOLERANCE=self.repair_tolerance.value())
+        return self.start_step("validate", known, "problems")
 
     def _validate_done(self, results: dict) -> None:
         out = results.get("OUTPUT")
+        repaired = bool(self.run is not None and self.run.parameters.get("REPAIR"))
         loaded = load_results(out, ("problems",)) if out else {}
         problems = loaded.get("problems")
         count = problems.featureCount() if problems is not None else 0
-        self.say(tr("No problems found.") if count == 0 else
-                 tr("{0} problems found; see the layer “{1}”.").format(
-                     count, result_names()["problems"]))
+        found = tr("No problems found.") if count == 0 else \
+            tr("{0} problems found; see the layer “{1}”.").format(
+                count, result_names()["problems"])
+        cells = self._use_cells(f"{out}|layername=cells", tr("Grid cells (repaired)")) \
+            if out and repaired else None
+        if cells is not None:
+            found = tr("{0} cells repaired (changes are in the problems). {1}").format(
+                cells.featureCount(), found)
+        self.say(found)
 
     def analyse(self) -> AlgorithmRun | None:
         self.commit_results()

@@ -41,6 +41,7 @@ from qgis.PyQt.QtWidgets import (
 
 from ...core.crs import MetricFrame
 from ...core.geometry import polygonal
+from ...core.grid.repair_cells import TOLERANCE_M
 from ...core.grid.roadnet import build_faces, repair_roads
 from ...core.inputs.cameras import DEFAULT_RANGE_M, DEFAULT_SECTOR_FOV, KINDS
 from ..convert import source_to_gdf
@@ -280,7 +281,10 @@ class FaceTool(QgsMapTool):
 class DrawCellTool(QgsMapTool):
     """Draw a new cell: click vertices (or hold the button and draw freehand); vertices
     snap to the roads. Right click, double click or Enter finishes; Backspace removes the
-    last vertex, Esc starts again. The new cell takes its area from the cells it overlaps.
+    last vertex, Esc starts again. A freehand cell is repaired onto the roads
+    (:func:`~lever_grid.core.grid.repair_cells.repair_new_cell`: edges within
+    ``repair_tolerance`` metres of a road move onto it). The new cell takes its area from
+    the cells it overlaps.
     """
 
     cellsEdited = pyqtSignal(list)
@@ -296,7 +300,10 @@ class DrawCellTool(QgsMapTool):
         self.cells_layer = cells
         self.roads_layer = roads
         self.take_from_neighbours = True
+        #: Freehand edges within this many metres of a road are moved onto it (0: as drawn).
+        self.repair_tolerance = TOLERANCE_M
         self.points: list[QgsPointXY] = []
+        self.freehand = False
         self.pressed = False
         self._last_px = None
         self.band = QgsRubberBand(canvas, QgsWkbTypes.GeometryType.PolygonGeometry)
@@ -353,6 +360,7 @@ class DrawCellTool(QgsMapTool):
             if math.hypot(d.x(), d.y()) >= self.STREAM_PX:
                 self.points.append(point)
                 self._last_px = event.pos()
+                self.freehand = True
         self._redraw(point if self.points else None)
 
     def canvasReleaseEvent(self, event) -> None:
@@ -378,6 +386,7 @@ class DrawCellTool(QgsMapTool):
     def reset(self) -> None:
         self.points.clear()
         self.pressed = False
+        self.freehand = False
         self.band.reset(QgsWkbTypes.GeometryType.PolygonGeometry)
 
     def finish(self) -> list:
@@ -385,20 +394,41 @@ class DrawCellTool(QgsMapTool):
         pts = [self.toLayerCoordinates(self.cells_layer, p) for p in self.points]
         # drop consecutive duplicates (a click and the stream at the same spot)
         ring = [p for i, p in enumerate(pts) if i == 0 or p != pts[i - 1]]
+        freehand = self.freehand
         self.reset()
         if len(ring) < 3:
             self.message.emit(tr("A cell needs at least three corners."))
             return []
         polygon = shapely.Polygon([(p.x(), p.y()) for p in ring])
-        return self.add_cell(polygon)
+        return self.add_cell(polygon, repair=freehand)
 
-    def add_cell(self, polygon) -> list:
-        """Add ``polygon`` (layer CRS) as a new cell; returns the changed cell ids."""
+    def add_cell(self, polygon, repair: bool = False) -> list:
+        """Add ``polygon`` (layer CRS) as a new cell, with ``repair`` first moved onto
+        the roads; returns the changed cell ids."""
         with np.errstate(invalid="ignore"):  # GEOS flags empty overlays
-            return self._add_cell(polygon)
+            return self._add_cell(polygon, repair)
 
-    def _add_cell(self, polygon) -> list:
+    def _repaired(self, polygon):
+        """``polygon`` repaired onto the roads; as drawn if that fails."""
+        from qgis.core import QgsProcessingException
+
+        from ...core.errors import InputError
+        from ...core.grid.repair_cells import repair_new_cell
+
+        try:
+            cells = source_to_gdf(self.cells_layer, self.cells_layer.name(), "cells")
+            roads = source_to_gdf(self.roads_layer, self.roads_layer.name(), "roads")
+            return _clean(repair_new_cell(polygon, cells, roads=roads,
+                                          tolerance=self.repair_tolerance), 0.0)
+        except (InputError, QgsProcessingException) as err:  # one line; keep the drawing
+            self.message.emit(str(err))
+            return polygon
+
+    def _add_cell(self, polygon, repair: bool = False) -> list:
         polygon = _clean(polygon, 0.0)
+        if polygon is not None and repair and self.roads_layer is not None \
+                and self.repair_tolerance > 0:
+            polygon = self._repaired(polygon)
         if polygon is None:
             self.message.emit(tr("The drawn cell has no area."))
             return []
