@@ -312,8 +312,8 @@
     </message>
     <message>
         <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="233"/>
-        <source>4. Edit on the map</source>
-        <translation>4. 地图编辑</translation>
+        <source>5. Edit on the map</source>
+        <translation>5. 地图编辑</translation>
     </message>
     <message>
         <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="257"/>
@@ -327,8 +327,8 @@
     </message>
     <message>
         <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="265"/>
-        <source>5. Export</source>
-        <translation>5. 导出</translation>
+        <source>6. Export</source>
+        <translation>6. 导出</translation>
     </message>
     <message>
         <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="204"/>
@@ -1705,6 +1705,54 @@
         <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="663"/>
         <source>{0} cells repaired (changes are in the problems). {1}</source>
         <translation>已修复 {0} 个网格（修改记录在问题图层中）。{1}</translation>
+        <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="339"/>
+        <source>4. New camera sites</source>
+        <translation>4. 新摄像头选址</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="344"/>
+        <source>How many new cameras to place; the existing cameras stay where they are.</source>
+        <translation>要新增的摄像头数量；现有摄像头保持不动。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="346"/>
+        <source>New cameras</source>
+        <translation>新增摄像头</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="351"/>
+        <source>What a newly seen place is worth: square metres, metres of road or incidents of the current period.</source>
+        <translation>新看到的地方按什么计算：平方米、道路米数或本期警情数。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="353"/>
+        <source>Worth</source>
+        <translation>计算依据</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="358"/>
+        <source>default</source>
+        <translation>默认</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="359"/>
+        <source>Range of a new camera; default: 60 m.</source>
+        <translation>新摄像头的视距；默认：60 米。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="365"/>
+        <source>Field of view; 360 for an omnidirectional camera.</source>
+        <translation>视场角；全景摄像头为 360。</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="765"/>
+        <source>{0} new camera sites; they see {1:,.0f} m² more: {2}</source>
+        <translation>{0} 个新摄像头点位；多看到 {1:,.0f} m²：{2}</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="762"/>
+        <source>New camera sites: {0}</source>
+        <translation>新摄像头点位：{0}</translation>
     </message>
 </context>
 </TS>

@@ -480,3 +480,45 @@ def test_results_geopackage_beside_the_project_and_remembered(qgis_iface, qgis_n
         dock.unload()
         dock.deleteLater()
         project.clear()
+
+
+def test_site_step_gives_the_cores_sites(dock, out_dir):
+    """The siting step (its own count, weight, range, fov) loads a styled sites layer
+    whose sites and gains are those of ``site_cameras`` run in-process on the same data."""
+    from qgis.core import QgsProject
+
+    from lever_grid.core.action.siting import site_cameras
+    from lever_grid.core.inputs.incidents import normalize_incidents
+    from lever_grid.qgis_plugin.gui.styling import result_layers, style_path
+
+    dock.load_sample()
+    dock.site_count.setValue(3)
+    dock.site_weight.setCurrentIndex(dock.site_weight.findData("area"))
+    dock.site_range.setValue(50.0)
+    dock.site_fov.setValue(360.0)
+    run = run_step(dock, dock.site_button, timeout=120.0)
+    assert run["ok"], dock.log
+    params = dock.run.parameters
+    assert (params["COUNT"], params["WEIGHT"], params["RANGE"], params["FOV"]) == \
+        (3, 0, 50.0, 360.0)
+    assert dock.count.value() == 14  # the cells' count is another spin box
+
+    sites = result_layers(QgsProject.instance())["sites"]
+    assert style_path("sites") is not None and sites.renderer().type() != "nullSymbol"
+    assert Path(sites.source().split("|")[0]).name == "lever_grid_sites.gpkg"
+    got = sorted((f["rank"], str(f["candidate_id"]), f["gain_m2"]) for f in sites.getFeatures())
+
+    copy = out_dir / "yangwu_sample.gpkg"
+    layer = {n: pyogrio.read_dataframe(copy, layer=n)
+             for n in ("cells", "cameras", "roads", "buildings", "incidents")}
+    expected = site_cameras(layer["cells"], layer["cameras"], 3, roads=layer["roads"],
+                            buildings=layer["buildings"], range_m=50.0, fov_deg=360.0,
+                            weight="area",
+                            incidents=normalize_incidents(layer["incidents"]))["sites"]
+    want = sorted(zip(expected["rank"], expected["candidate_id"].astype(str),
+                      expected["gain_m2"], strict=True))
+    assert len(got) == 3
+    assert [g[:2] for g in got] == [w[:2] for w in want]
+    assert [g[2] for g in got] == pytest.approx([w[2] for w in want], rel=1e-9)
+    assert all(g[2] > 0 for g in got)
+    assert "3" in dock.status.text() and "m²" in dock.status.text()

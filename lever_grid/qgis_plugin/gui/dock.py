@@ -1,4 +1,5 @@
-"""The "Lever Grid" dock: layers → grid cells → coverage and incidents → edits → export.
+"""The "Lever Grid" dock: layers → grid cells → coverage and incidents → new camera sites →
+edits → export.
 
 Each step runs a ``levergrid:*`` Processing algorithm in the background (see
 :mod:`.tasks`); a step whose algorithm is not registered is disabled with a tooltip
@@ -69,6 +70,7 @@ STEPS = {
     "build": "levergrid:buildcells",
     "validate": "levergrid:validatecells",
     "analyse": "levergrid:analyse",
+    "site": "levergrid:sitecameras",
     "export": "levergrid:exportbriefing",
 }
 
@@ -284,8 +286,11 @@ class LeverGridDock(QgsDockWidget):
         form.addRow(self.summary)
         outer.addWidget(box)
 
-        # 4. edit on the map
-        box = QgsCollapsibleGroupBox(tr("4. Edit on the map"))
+        # 4. new camera sites
+        outer.addWidget(self._site_box())
+
+        # 5. edit on the map
+        box = QgsCollapsibleGroupBox(tr("5. Edit on the map"))
         form = _form(box, self.forms)
         self.tool_buttons = {}
         for key, label, icon, tip in (
@@ -315,8 +320,8 @@ class LeverGridDock(QgsDockWidget):
         form.addRow(self.live_check)
         outer.addWidget(box)
 
-        # 5. export
-        box = QgsCollapsibleGroupBox(tr("5. Export"))
+        # 6. export
+        box = QgsCollapsibleGroupBox(tr("6. Export"))
         form = _form(box, self.forms)
         self.export_button = QPushButton(tr("Export briefing"))
         self.export_button.clicked.connect(self.export)
@@ -341,7 +346,45 @@ class LeverGridDock(QgsDockWidget):
         scroll.setWidget(body)
         self.setWidget(scroll)
         self.buttons = {"build": self.build_button, "validate": self.validate_button,
-                        "analyse": self.analyse_button, "export": self.export_button}
+                        "analyse": self.analyse_button, "site": self.site_button,
+                        "export": self.export_button}
+
+    def _site_box(self) -> QgsCollapsibleGroupBox:
+        """Step 4: where the next cameras should go (``levergrid:sitecameras``)."""
+        box = QgsCollapsibleGroupBox(tr("4. New camera sites"))
+        form = _form(box, self.forms)
+        self.site_count = QSpinBox()
+        self.site_count.setRange(1, 200)
+        self.site_count.setValue(5)
+        self.site_count.setToolTip(tr("How many new cameras to place; the existing cameras "
+                                      "stay where they are."))
+        form.addRow(tr("New cameras"), self.site_count)
+        self.site_weight = QComboBox()
+        for key, label in (("area", tr("Area")), ("roads", tr("Road length")),
+                           ("incidents", tr("Incidents"))):
+            self.site_weight.addItem(label, key)
+        self.site_weight.setToolTip(tr("What a newly seen place is worth: square metres, "
+                                       "metres of road or incidents of the current period."))
+        form.addRow(tr("Worth"), self.site_weight)
+        self.site_range = QDoubleSpinBox()
+        self.site_range.setRange(0.0, 5000.0)
+        self.site_range.setDecimals(0)
+        self.site_range.setValue(0.0)
+        self.site_range.setSuffix(" m")
+        self.site_range.setSpecialValueText(tr("default"))
+        self.site_range.setToolTip(tr("Range of a new camera; default: 60 m."))
+        form.addRow(tr("Range"), self.site_range)
+        self.site_fov = QDoubleSpinBox()
+        self.site_fov.setRange(1.0, 360.0)
+        self.site_fov.setDecimals(0)
+        self.site_fov.setValue(360.0)
+        self.site_fov.setSuffix(" °")
+        self.site_fov.setToolTip(tr("Field of view; 360 for an omnidirectional camera."))
+        form.addRow(tr("Field of view"), self.site_fov)
+        self.site_button = QPushButton(tr("Site new cameras"))
+        self.site_button.clicked.connect(self.site_cameras)
+        form.addRow(self.site_button)
+        return box
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt
         self._fit_forms(event.size().width())
@@ -734,6 +777,27 @@ class LeverGridDock(QgsDockWidget):
             for key in ("INPUT", "ANALYSIS", "GPKG", "ANALYSIS_GPKG"):
                 known.setdefault(key, self.last_analysis)
         return self.start_step("export", known, "briefing")
+
+    def site_known(self) -> dict:
+        """The parameters of the siting step (its COUNT is cameras, not cells)."""
+        known = self._known()
+        known.update(COUNT=self.site_count.value(), WEIGHT=self.site_weight.currentData(),
+                     RANGE=self.site_range.value() or None, FOV=self.site_fov.value())
+        return known
+
+    def site_cameras(self) -> AlgorithmRun | None:
+        return self.start_step("site", self.site_known(), "sites")
+
+    def _site_done(self, results: dict) -> None:
+        out = results.get("OUTPUT")
+        sites = load_results(out, ("sites",)).get("sites") if out else None
+        if sites is None:
+            self.say(tr("New camera sites: {0}").format(out))
+            return
+        gain = sum(f["gain_m2"] or 0.0 for f in sites.getFeatures())
+        self.say(tr("{0} new camera sites; they see {1:,.0f} m² more: {2}").format(
+            sites.featureCount(), gain, out))
+        self.canvas.refresh()
 
     def _export_done(self, results: dict) -> None:
         paths = [str(v) for k, v in results.items() if isinstance(v, str) and k != "CELLS"]
