@@ -1681,5 +1681,20 @@
         <source>Number of problems</source>
         <translation>问题数</translation>
     </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="47"/>
+        <source>Watch points</source>
+        <translation>关注点</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="73"/>
+        <source>Seen by a camera</source>
+        <translation>有摄像头看到</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="73"/>
+        <source>Seen by no camera</source>
+        <translation>无摄像头看到</translation>
+    </message>
 </context>
 </TS>
