@@ -73,8 +73,15 @@ package: install
 
 # A QGIS plugin repository: dist/repo/plugins.xml + the zip (Plugin Manager › Settings ›
 # Add repository). REPO_URL: where dist/repo is served (default: its file:// URL).
+# dist/repo/wheels: the run-time dependencies as wheels for Debian 13 (CPython 3.13) and
+# Windows QGIS (CPython 3.12), for the offline Install dependencies… (downloads from PyPI,
+# about 200 MB; WHEELS=0 skips it).
+WHEELS ?= 1
 repo: install
 	$(PY) .ci/repo.py dist/repo $(REPO_URL)
+ifneq ($(WHEELS),0)
+	$(PY) .ci/wheels.py dist/repo/wheels
+endif
 
 # Stock QGIS 3.40 on Debian 13 (debootstrap root filesystem, cached outside the repository
 # in /var/cache/lever-grid/trixie) for tests/desktop/test_debian13.py.

@@ -10,6 +10,9 @@ metadata.txt fields.
 
     python .ci/repo.py [OUT_DIR] [BASE_URL]
 
+``make repo`` also fills ``OUT_DIR/wheels`` (.ci/wheels.py) for the offline Install
+dependencies…; plugins.xml names it in a comment.
+
 BASE_URL is where OUT_DIR will be served from (default: OUT_DIR as a ``file://`` URL, for
 a shared folder). Example: ``make repo REPO_URL=http://intranet.example/lever-grid/``.
 """
@@ -47,6 +50,10 @@ def metadata(path: Path = ROOT / "metadata.txt") -> dict[str, str]:
 def plugins_xml(meta: dict[str, str], base_url: str, zip_name: str, icon: str | None,
                 date: str) -> bytes:
     root = ET.Element("plugins")
+    root.append(ET.Comment(
+        " Offline dependencies: the folder wheels/ beside this file (make repo, .ci/wheels.py)."
+        " In QGIS: Vector > Lever Grid > Install dependencies... > From a folder of wheels...,"
+        " choose that folder (from a web server: copy it to a local or shared folder first). "))
     node = ET.SubElement(root, "pyqgis_plugin", name=meta["name"], version=meta["version"])
     ET.SubElement(node, "version").text = meta["version"]
     for element, key in FIELDS.items():

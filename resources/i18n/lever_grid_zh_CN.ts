@@ -883,6 +883,7 @@
     </message>
     <message>
         <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="48"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/cameraviews.py" line="44"/>
         <source>Wall, fence and hedge lines that block camera views; optional height_m (a wall lower than the camera&apos;s height_m does not block it).</source>
         <translation>遮挡摄像头视域的围墙、栅栏和绿篱线；可选 height_m（墙低于摄像头的 height_m 时不遮挡该摄像头）。</translation>
     </message>
@@ -929,6 +930,7 @@
     </message>
     <message>
         <location filename="../../lever_grid/qgis_plugin/processing/analyse.py" line="48"/>
+        <location filename="../../lever_grid/qgis_plugin/processing/cameraviews.py" line="44"/>
         <source>Walls and fences</source>
         <translation>围墙和栅栏</translation>
     </message>
@@ -1159,8 +1161,8 @@
     </message>
     <message>
         <location filename="../../lever_grid/qgis_plugin/processing/cameraviews.py" line="22"/>
-        <source>Draws what every online camera of the chosen kinds sees: a circle of its range (range_m, or the default of its kind) or, with a heading, a field-of-view sector; with buildings, the part of it no building hides. Circles have 64 sides (QGIS&apos;s Buffer with 16 segments per quarter); sectors are QGIS&apos;s Wedge buffers segmentized by 5.625° (Segmentize by maximum angle). Writes the layer camera_views (camera_id, kind, area_m2) into a GeoPackage, in the cameras&apos; CRS; areas are in square metres.</source>
-        <translation>绘制所选类型中每个在线摄像头能看到的范围：按可视距离（range_m，缺省时取该类型默认值）画圆，有朝向时画视场扇形；有建筑物时只保留未被遮挡的部分。圆为64边形（QGIS缓冲区，每四分之一圆16段）；扇形为QGIS楔形缓冲区按最大角度5.625°分段。结果写入GeoPackage的camera_views图层（camera_id、kind、area_m2），坐标系同摄像头图层，面积单位为平方米。</translation>
+        <source>Draws what every online camera of the chosen kinds sees: a circle of its range (range_m, or the default of its kind) or, with a heading, a field-of-view sector; with buildings and walls (lines), the part of it no building or wall hides (a wall lower than the camera does not block it). Circles have 64 sides (QGIS&apos;s Buffer with 16 segments per quarter); sectors are QGIS&apos;s Wedge buffers segmentized by 5.625° (Segmentize by maximum angle). Writes the layer camera_views (camera_id, kind, area_m2) into a GeoPackage, in the cameras&apos; CRS; areas are in square metres.</source>
+        <translation>绘制所选类型中每个在线摄像头能看到的范围：按可视距离（range_m，缺省时取该类型默认值）画圆，有朝向时画视场扇形；有建筑物和围墙（线）时只保留未被建筑物或围墙遮挡的部分（低于摄像头的围墙不遮挡）。圆为64边形（QGIS缓冲区，每四分之一圆16段）；扇形为QGIS楔形缓冲区按最大角度5.625°分段。结果写入GeoPackage的camera_views图层（camera_id、kind、area_m2），坐标系同摄像头图层，面积单位为平方米。</translation>
     </message>
     <message>
         <location filename="../../lever_grid/qgis_plugin/processing/cameraviews.py" line="37"/>
@@ -1753,6 +1755,19 @@
         <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="762"/>
         <source>New camera sites: {0}</source>
         <translation>新摄像头点位：{0}</translation>
+        <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="47"/>
+        <source>Watch points</source>
+        <translation>关注点</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="73"/>
+        <source>Seen by a camera</source>
+        <translation>有摄像头看到</translation>
+    </message>
+    <message>
+        <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="73"/>
+        <source>Seen by no camera</source>
+        <translation>无摄像头看到</translation>
     </message>
 </context>
 </TS>

@@ -191,6 +191,39 @@ def test_bundled_sample_is_what_the_generator_writes(tmp_path):
     assert dxf.read_bytes() == (SAMPLE / "factory.dxf").read_bytes()
 
 
+def test_watch_points_leave_in_the_briefing(audits, tmp_path):
+    """The factory analysis, georeferenced (plan origin at 500 000 E, 2 500 000 N of
+    EPSG:4547, near 22.6° N 114° E), written to a GeoPackage and exported: watch_points.geojson
+    is RFC 7946 and holds exactly the GeoPackage's watch points and their seen/n_cameras."""
+    from lever_grid.core.briefing.geojson import GEOJSON_FIELDS, export_briefing
+    from lever_grid.core.fs import write_layers
+    from tests.core.test_export import check_rfc7946, load_strict
+
+    out, _ = audits
+    placed = {name: layer.set_crs(None, allow_override=True).translate(500000, 2500000)
+              .pipe(lambda g, layer=layer: gpd.GeoDataFrame(
+                  layer.drop(columns="geometry"), geometry=g.to_numpy(), crs=4547))
+              for name, layer in out.items() if isinstance(layer, gpd.GeoDataFrame)}
+    gpkg = write_layers(tmp_path / "factory.gpkg", placed)
+    layers = {name: gpd.read_file(gpkg, layer=name) for name in placed}
+    export_briefing(layers, tmp_path / "briefing")
+    fc = load_strict(tmp_path / "briefing" / "watch_points.geojson")
+    check_rfc7946(fc)
+    ref = layers["watch_points"]
+    assert len(ref) == 8 and int(ref["seen"].sum()) == 6  # checked in the CLI test below
+    assert [f["id"] for f in fc["features"]] == ref["point_id"].tolist()
+    props = [f["properties"] for f in fc["features"]]
+    assert all(set(p) == set(GEOJSON_FIELDS["watch_points"]) for p in props)
+    assert [p["name"] for p in props] == ref["name"].tolist()
+    assert [p["seen"] for p in props] == ref["seen"].astype(bool).tolist()
+    assert [p["n_cameras"] for p in props] == ref["n_cameras"].tolist()
+    assert [p["camera_ids"] for p in props] == ref["camera_ids"].tolist()
+    back = gpd.read_file(tmp_path / "briefing" / "watch_points.geojson").to_crs(4547)
+    assert back.distance(ref.geometry, align=False).max() < 0.02  # 1e-7° ≈ 1 cm
+    combined = load_strict(tmp_path / "briefing" / "briefing.geojson")
+    assert sum(f["properties"]["layer"] == "watch_points" for f in combined["features"]) == 8
+
+
 # ------------------------------------------------------------------------------- CLI
 
 

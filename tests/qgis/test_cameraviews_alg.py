@@ -26,9 +26,10 @@ def test_provider_lists_cameraviews(levergrid):
     alg = levergrid.algorithmById("levergrid:cameraviews")
     assert alg is not None
     params = {p.name(): p for p in alg.parameterDefinitions()}
-    assert set(params) == {"CAMERAS", "BUILDINGS", "KINDS", "OUTPUT"}
+    assert set(params) == {"CAMERAS", "BUILDINGS", "WALLS", "KINDS", "OUTPUT"}
     assert all(p.help() for p in params.values())
     assert params["BUILDINGS"].flags() & params["BUILDINGS"].FlagOptional
+    assert params["WALLS"].flags() & params["WALLS"].FlagOptional
     assert params["KINDS"].allowMultiple() and params["KINDS"].options() == list(KINDS)
     assert {o.name() for o in alg.outputDefinitions()} >= {"OUTPUT", "CAMERA_VIEWS"}
     assert alg.shortHelpString()
@@ -129,3 +130,39 @@ def test_bad_camera_raises_processing_exception(levergrid, tmp_path):
         run_alg("levergrid:cameraviews", {"CAMERAS": f"{bad}|layername=cameras",
                                           "OUTPUT": str(tmp_path / "o.gpkg")})
     assert not (tmp_path / "o.gpkg").exists()
+
+
+def test_walls_shrink_views_as_the_core_does(levergrid, tmp_path):
+    from lever_grid.core.pipeline import camera_views
+
+    x0, y0 = 470000.0, 2530000.0
+    cams = cameras_frame([
+        {"camera_id": "a", "kind": "public1", "range_m": 30, "x": 50, "y": 50},
+        {"camera_id": "b", "kind": "public1", "range_m": 30, "height_m": 6.0, "x": 150,
+         "y": 50},
+    ])
+    walls = gpd.GeoDataFrame({"height_m": [None, 2.5]}, geometry=[
+        shapely.LineString([(x0 + 30, y0 + 10), (x0 + 30, y0 + 90)]),  # 20 m west of a
+        shapely.LineString([(x0 + 130, y0 + 10), (x0 + 130, y0 + 90)])],  # low, under b
+        crs=METRIC)
+    site = tmp_path / "site.gpkg"
+    cams.to_file(site, layer="cameras")
+    walls.to_file(site, layer="walls")
+    out = tmp_path / "views.gpkg"
+    run_alg("levergrid:cameraviews", {"CAMERAS": f"{site}|layername=cameras",
+                                      "WALLS": f"{site}|layername=walls", "OUTPUT": str(out)})
+    views = gpd.read_file(out, layer="camera_views").set_index("camera_id")
+    core = camera_views(gpd.read_file(site, layer="cameras"),
+                        walls=gpd.read_file(site, layer="walls")).set_index("camera_id")
+    assert views.index.tolist() == core.index.tolist() == ["a", "b"]
+    for cid in ("a", "b"):
+        assert views.loc[cid, "area_m2"] == pytest.approx(core.loc[cid, "area_m2"], rel=1e-12)
+        assert shapely.hausdorff_distance(views.loc[cid].geometry,
+                                          core.loc[cid].geometry) < 1e-6
+    # a (r = 30) loses the circular segment beyond the wall 20 m west of it:
+    # r²·acos(d/r) − d·√(r² − d²) = 309.75 m² for the true circle (1 % slack: a 64-gon);
+    # b's camera (6 m) stands above its 2.5 m wall, which hides nothing
+    hidden = 30**2 * np.arccos(20 / 30) - 20 * np.sqrt(30**2 - 20**2)
+    assert circle_area(30.0) - views.loc["a", "area_m2"] == pytest.approx(hidden, rel=1e-2)
+    assert views.loc["b", "area_m2"] == pytest.approx(circle_area(30.0), rel=1e-9)
+    assert views.loc["a"].geometry.bounds[0] == pytest.approx(x0 + 30, abs=1e-6)

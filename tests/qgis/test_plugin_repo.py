@@ -34,8 +34,9 @@ def repo(tmp_path_factory) -> Path:
 
 
 def test_make_repo_writes_dist_repo():
-    res = subprocess.run(["make", "-s", "repo"], cwd=ROOT, capture_output=True, text=True,
-                         timeout=600)
+    # WHEELS=0: no PyPI download in make test (tests/core/test_repo_wheels.py covers it)
+    res = subprocess.run(["make", "-s", "repo", "WHEELS=0"], cwd=ROOT, capture_output=True,
+                         text=True, timeout=600)
     assert res.returncode == 0, res.stderr[-3000:]
     assert (ROOT / "dist" / "repo" / "plugins.xml").is_file()
     assert zipfile.is_zipfile(ROOT / "dist" / "repo" / "lever_grid.zip")

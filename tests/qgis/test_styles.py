@@ -57,7 +57,8 @@ def test_every_style_is_a_valid_qml():
 
     names = sorted(p.stem for p in STYLES.glob("*.qml"))
     assert names == ["blind_spots", "camera_views", "cameras", "cell_stats", "hotspots",
-                     "overlap", "patrol", "problems", "road_hotspots", "sites"]
+                     "overlap", "patrol", "problems", "road_hotspots", "sites",
+                     "watch_points"]
     for path in STYLES.glob("*.qml"):
         root = ET.parse(path).getroot()
         assert root.tag == "qgis" and root.find("renderer-v2") is not None, path.name
@@ -231,3 +232,22 @@ def test_sites_labelled_by_rank_and_patrol_shows_direction():
     symbol = patrol.renderer().symbol()
     kinds = [symbol.symbolLayer(i).layerType() for i in range(symbol.symbolLayerCount())]
     assert kinds == ["SimpleLine", "MarkerLine"]
+
+
+def test_watch_points_green_when_seen_red_when_not_and_translated(zh_translator):  # noqa: F811
+    from qgis.core import QgsRectangle
+
+    from lever_grid.qgis_plugin.gui.styling import apply_style
+
+    layer = memory_layer("Point?crs=EPSG:4547&field=seen:boolean&field=n_cameras:integer",
+                         [("POINT(50 50)", {"seen": True, "n_cameras": 2}),
+                          ("POINT(150 50)", {"seen": False, "n_cameras": 0})])
+    assert apply_style(layer, "watch_points")
+    renderer = layer.renderer()
+    assert renderer.type() == "categorizedSymbol"
+    labels = {c.value(): c.label() for c in renderer.categories()}
+    assert labels == {"seen": "有摄像头看到", "unseen": "无摄像头看到"}
+    image, settings = render(layer, QgsRectangle(0, 0, 200, 100), size=(200, 100))
+    seen, unseen = colour_at(image, settings, 50, 50), colour_at(image, settings, 150, 50)
+    assert seen.green() > 120 and seen.red() < 60, seen.name()
+    assert unseen.red() > 180 and unseen.green() < 60, unseen.name()

@@ -79,6 +79,7 @@ GEOJSON_FIELDS: dict[str, tuple[str, ...]] = {
     "roads": ("road_id", "name"),
     "boundary": ("name",),
     "incidents": ("incident_id", "date", "category"),
+    "watch_points": ("point_id", "name", "cell_id", "seen", "n_cameras", "camera_ids"),
 }
 
 
@@ -86,19 +87,20 @@ GEOJSON_FIELDS: dict[str, tuple[str, ...]] = {
 ID_FIELD: dict[str, str | tuple[str, ...]] = {
     "cells": "cell_id", "camera_views": "camera_id", "blind_spots": "blind_id",
     "cell_stats": "cell_id", "cameras": "camera_id", "roads": "road_id",
-    "incidents": "incident_id", "overlap": ("cell_id", "n_cameras")}
+    "incidents": "incident_id", "overlap": ("cell_id", "n_cameras"),
+    "watch_points": "point_id"}
 
 
 #: Layers exported, in this order; other layers of the GeoPackage never leave.
 EXPORT_LAYERS = ("cells", "cell_stats", "blind_spots", "overlap", "camera_views", "cameras",
-                 "roads", "boundary")
+                 "roads", "boundary", "watch_points")
 
 
 INCIDENT_MODES = ("aggregate", "points")
 
 
 #: Fields written as JSON integers even when stored as floats (e.g. nulls after masking).
-INTEGER_FIELDS = frozenset({"cell_id", "blind_id", "n_cameras", "cameras", "incidents",
+INTEGER_FIELDS = frozenset({"cell_id", "blind_id", "point_id", "n_cameras", "cameras", "incidents",
                             "incidents_current", "incidents_previous", "incidents_in_blind",
                             "locked"})
 

@@ -43,6 +43,7 @@ def result_names() -> dict[str, str]:
         "hotspots": tr("Hot spots"),
         "road_hotspots": tr("Hot spots on roads"),
         "patrol": tr("Patrol loop"),
+        "watch_points": tr("Watch points"),
     }
 
 
@@ -69,6 +70,7 @@ def _legend_labels() -> dict[str, dict]:
         "cameras": kind_labels(),
         "hotspots": _hot_labels(),
         "road_hotspots": _hot_labels(),
+        "watch_points": {"seen": tr("Seen by a camera"), "unseen": tr("Seen by no camera")},
     }
 
 

@@ -1,4 +1,5 @@
-"""``levergrid:cameraviews`` — what each camera sees: circle or sector, cut by buildings."""
+"""``levergrid:cameraviews`` — what each camera sees: circle or sector, cut by buildings
+and walls."""
 
 from __future__ import annotations
 
@@ -22,7 +23,8 @@ class CameraViewsAlgorithm(LeverGridAlgorithm):
     HELP = (
         "Draws what every online camera of the chosen kinds sees: a circle of its range "
         "(range_m, or the default of its kind) or, with a heading, a field-of-view sector; "
-        "with buildings, the part of it no building hides. Circles have 64 sides (QGIS's "
+        "with buildings and walls (lines), the part of it no building or wall hides (a "
+        "wall lower than the camera does not block it). Circles have 64 sides (QGIS's "
         "Buffer with 16 segments per quarter); sectors are QGIS's Wedge buffers "
         "segmentized by 5.625° (Segmentize by maximum angle). Writes the layer "
         "camera_views (camera_id, kind, area_m2) into a GeoPackage, in the cameras' CRS; "
@@ -31,7 +33,8 @@ class CameraViewsAlgorithm(LeverGridAlgorithm):
 
     def initAlgorithm(self, config=None):
         source = QgsProcessing.SourceType
-        poly, point = source.TypeVectorPolygon, source.TypeVectorPoint
+        poly, point, line = (source.TypeVectorPolygon, source.TypeVectorPoint,
+                             source.TypeVectorLine)
         p = self.add_param
         p(QgsProcessingParameterFeatureSource("CAMERAS", self.tr("Cameras"), [point]),
           "Point layer with camera_id and kind; optional status, range_m, heading_deg, fov_deg.")
@@ -39,6 +42,10 @@ class CameraViewsAlgorithm(LeverGridAlgorithm):
                                               optional=True),
           "Building footprints: a view stops at the first wall. A camera on a wall or "
           "inside a building is not blinded by that building.")
+        p(QgsProcessingParameterFeatureSource("WALLS", self.tr("Walls and fences"), [line],
+                                              optional=True),
+          "Wall, fence and hedge lines that block camera views; optional height_m (a wall "
+          "lower than the camera's height_m does not block it).")
         self.add_kinds_param()
         p(QgsProcessingParameterFileDestination("OUTPUT", self.tr("Output GeoPackage"),
                                                 "GeoPackage (*.gpkg)"),
@@ -56,6 +63,7 @@ class CameraViewsAlgorithm(LeverGridAlgorithm):
             views = camera_views(
                 self.source_gdf(parameters, "CAMERAS", context, "cameras"),
                 buildings=self.source_gdf(parameters, "BUILDINGS", context, "buildings"),
+                walls=self.source_gdf(parameters, "WALLS", context, "walls"),
                 kinds=kinds, progress=progress,
             )
         except InputError as err:
