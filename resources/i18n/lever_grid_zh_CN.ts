@@ -1707,6 +1707,8 @@
         <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="663"/>
         <source>{0} cells repaired (changes are in the problems). {1}</source>
         <translation>已修复 {0} 个网格（修改记录在问题图层中）。{1}</translation>
+    </message>
+    <message>
         <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="339"/>
         <source>4. New camera sites</source>
         <translation>4. 新摄像头选址</translation>
@@ -1755,6 +1757,8 @@
         <location filename="../../lever_grid/qgis_plugin/gui/dock.py" line="762"/>
         <source>New camera sites: {0}</source>
         <translation>新摄像头点位：{0}</translation>
+    </message>
+    <message>
         <location filename="../../lever_grid/qgis_plugin/gui/styling.py" line="47"/>
         <source>Watch points</source>
         <translation>关注点</translation>
