@@ -20,7 +20,7 @@ from PIL import Image
 from lever_grid.core.briefing import mapping
 from lever_grid.core.briefing.mapping import briefing_figure, cell_label, cjk_font, render_map
 from lever_grid.core.progress import Progress
-from tests.conftest import ARTIFACTS, ROOT, SAMPLE, in_ci
+from tests.conftest import ARTIFACTS, ROOT, SAMPLE
 from tests.core.test_export import sample_layers
 
 LABEL = re.compile(r"^\d+\n([+-]\d+\.\d%|—)$")
@@ -47,9 +47,7 @@ def _have_cjk_font() -> bool:
 
 def test_cjk_font_is_found_when_installed():
     if not _have_cjk_font():
-        if in_ci():
-            pytest.fail(".ci/install-system installs fonts-noto-cjk; no CJK font found")
-        pytest.skip("no CJK font installed (fonts-noto-cjk)")
+        pytest.fail(".ci/install-system installs fonts-noto-cjk; no CJK font found")
     family = cjk_font()
     assert family is not None and ("CJK" in family or "Hei" in family or "Han" in family)
 
