@@ -22,8 +22,9 @@ from .progress import Progress
 from .stats.incidents import IncidentStats, incident_stats
 
 __all__ = [
-    "OUTPUT_LAYERS", "Options", "Views", "analyse", "camera_views", "camera_views_metric",
-    "cell_tables", "output_tables", "incident_layers",
+    "OUTPUT_LAYERS", "Options", "Views", "Prepared", "prepare", "analyse", "camera_views",
+    "camera_views_metric", "cell_tables", "add_watch_points", "output_tables",
+    "incident_layers",
 ]
 
 
@@ -103,35 +104,71 @@ def analyse(
                               compare=compare, have_roads=roads is not None)
     # GEOS raises the FPU "invalid" flag on some empty overlays; numpy would warn about it.
     with np.errstate(invalid="ignore"):
-        cells = normalize_cells(cells, progress)
-        cams = normalize_cameras(cameras, progress)
-        if buildings is not None:
-            buildings = normalize_polygons(buildings, "buildings", progress)
-        walls = normalize_walls(walls, progress) if walls is not None else None
-        if watch_points is not None:
-            watch_points = normalize_watch_points(watch_points, progress)
-        frame, m = metric_frame(
-            {"cells": cells, "cameras": cams, "buildings": buildings, "roads": roads,
-             "incidents": incidents, "walls": walls, "watch_points": watch_points}, cells,
-            progress)
-        progress.step(0.05)
-        cell_geoms = _geoms(m["cells"])
-        active = _active(_present(m["cameras"]), options.kinds, progress, "every cell is blind")
-        _log_outside(active, cell_geoms, progress)
-        views = camera_views_metric(active, m["buildings"], progress.sub(0.05, 0.35),
-                                    walls=m["walls"])
+        p = prepare(cells, cameras, buildings=buildings, roads=roads, incidents=incidents,
+                    walls=walls, watch_points=watch_points, kinds=options.kinds,
+                    progress=progress)
+        views = camera_views_metric(p.cameras, p.metric["buildings"],
+                                    progress.sub(0.05, 0.35), walls=p.metric["walls"])
         progress.step(0.35)
         layers = cell_tables(
-            cells, cell_geoms, views, frame, options,
-            buildings=indoor_free(_geoms(m["buildings"]), active), roads=_geoms(m["roads"]),
-            incidents=m["incidents"], progress=progress.sub(0.35, 0.95))
-        if m["watch_points"] is not None:
-            layers["watch_points"] = frame.back(watch_point_table(
-                m["watch_points"], cell_geoms, cells["cell_id"].to_numpy(),
-                active["camera_id"].to_numpy(), views.geoms).set_crs(
-                    frame.crs, allow_override=True))
+            p.cells, p.cell_geoms, views, p.frame, options,
+            buildings=indoor_free(_geoms(p.metric["buildings"]), p.cameras),
+            roads=_geoms(p.metric["roads"]), incidents=p.metric["incidents"],
+            progress=progress.sub(0.35, 0.95))
+        add_watch_points(layers, p, views)
     progress.step(1.0)
     return layers
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """The pipeline's first half: inputs checked and in true metres.
+
+    ``cells`` are the normalised cells in their own CRS, ``cell_geoms`` the same in
+    metres, ``metric`` every layer in metres (``None`` where not given), ``cameras`` the
+    online cameras of the chosen kinds in metres.
+    """
+
+    cells: gpd.GeoDataFrame
+    frame: MetricFrame
+    metric: dict[str, gpd.GeoDataFrame | None]
+    cell_geoms: np.ndarray
+    cameras: gpd.GeoDataFrame
+
+
+def prepare(cells: gpd.GeoDataFrame, cameras: gpd.GeoDataFrame, *,
+            buildings: gpd.GeoDataFrame | None, roads: gpd.GeoDataFrame | None,
+            incidents: gpd.GeoDataFrame | None, walls: gpd.GeoDataFrame | None,
+            watch_points: gpd.GeoDataFrame | None, kinds: tuple[str, ...],
+            progress: Progress) -> Prepared:
+    """Normalise the layers, move them into true metres, keep the cameras that see."""
+    cells = normalize_cells(cells, progress)
+    cams = normalize_cameras(cameras, progress)
+    if buildings is not None:
+        buildings = normalize_polygons(buildings, "buildings", progress)
+    if walls is not None:
+        walls = normalize_walls(walls, progress)
+    if watch_points is not None:
+        watch_points = normalize_watch_points(watch_points, progress)
+    frame, m = metric_frame(
+        {"cells": cells, "cameras": cams, "buildings": buildings, "roads": roads,
+         "incidents": incidents, "walls": walls, "watch_points": watch_points}, cells,
+        progress)
+    progress.step(0.05)
+    cell_geoms = _geoms(m["cells"])
+    active = _active(_present(m["cameras"]), kinds, progress, "every cell is blind")
+    _log_outside(active, cell_geoms, progress)
+    return Prepared(cells, frame, m, cell_geoms, active)
+
+
+def add_watch_points(layers: Layers, p: Prepared, views: Views) -> None:
+    """The ``watch_points`` layer (when watch points were given), back in the cells' CRS."""
+    if p.metric["watch_points"] is None:
+        return
+    table = watch_point_table(p.metric["watch_points"], p.cell_geoms,
+                              p.cells["cell_id"].to_numpy(), p.cameras["camera_id"].to_numpy(),
+                              views.geoms)
+    layers["watch_points"] = p.frame.back(table.set_crs(p.frame.crs, allow_override=True))
 
 
 def camera_views(

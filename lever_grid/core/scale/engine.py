@@ -26,22 +26,17 @@ import numpy as np
 
 from ..coverage.arrangement import DEFAULT_ROAD_WIDTH_M, Coverage, road_lengths
 from ..coverage.mounts import check_indoor, indoor_free
-from ..coverage.watchpoints import watch_point_table
-from ..crs import MetricFrame, metric_frame
+from ..crs import MetricFrame
 from ..errors import InputError
-from ..inputs.cameras import normalize_cameras
-from ..inputs.cells import normalize_cells, normalize_polygons
-from ..inputs.walls import normalize_walls, normalize_watch_points
 from ..pipeline import (
     Layers,
     Options,
     Views,
-    _active,
     _geoms,
-    _log_outside,
-    _present,
+    add_watch_points,
     analyse,
     output_tables,
+    prepare,
 )
 from ..progress import Progress
 from ..stats.incidents import incident_stats
@@ -125,33 +120,18 @@ def _run(cells, cameras, runner: Runner, n_parts: int, progress: Progress, *, bu
                               road_width=road_width, overlap=overlap, period=period,
                               compare=compare, have_roads=roads is not None)
     with np.errstate(invalid="ignore"):
-        cells = normalize_cells(cells, progress)
-        cams = normalize_cameras(cameras, progress)
-        if buildings is not None:
-            buildings = normalize_polygons(buildings, "buildings", progress)
-        walls = normalize_walls(walls, progress) if walls is not None else None
-        if watch_points is not None:
-            watch_points = normalize_watch_points(watch_points, progress)
-        frame, m = metric_frame(
-            {"cells": cells, "cameras": cams, "buildings": buildings, "roads": roads,
-             "incidents": incidents, "walls": walls, "watch_points": watch_points}, cells,
-            progress)
-        progress.step(0.05)
-        cell_geoms = _geoms(m["cells"])
-        active = _active(_present(m["cameras"]), options.kinds, progress, "every cell is blind")
-        _log_outside(active, cell_geoms, progress)
-        check_indoor(active, m["buildings"])  # here, so the error names the whole layer
-        views = _views(active, m["buildings"], m["walls"], runner, n_parts,
+        p = prepare(cells, cameras, buildings=buildings, roads=roads, incidents=incidents,
+                    walls=walls, watch_points=watch_points, kinds=options.kinds,
+                    progress=progress)
+        m = p.metric
+        check_indoor(p.cameras, m["buildings"])  # here, so the error names the whole layer
+        views = _views(p.cameras, m["buildings"], m["walls"], runner, n_parts,
                        progress.sub(0.05, 0.35))
-        layers = _cells(cells, cell_geoms, views, frame, options, runner, n_parts,
-                        buildings=indoor_free(_geoms(m["buildings"]), active),
+        layers = _cells(p.cells, p.cell_geoms, views, p.frame, options, runner, n_parts,
+                        buildings=indoor_free(_geoms(m["buildings"]), p.cameras),
                         roads=_geoms(m["roads"]), incidents=m["incidents"],
                         progress=progress.sub(0.35, 0.98))
-        if m["watch_points"] is not None:
-            layers["watch_points"] = frame.back(watch_point_table(
-                m["watch_points"], cell_geoms, cells["cell_id"].to_numpy(),
-                active["camera_id"].to_numpy(), views.geoms).set_crs(
-                    frame.crs, allow_override=True))
+        add_watch_points(layers, p, views)
     progress.step(1.0)
     return layers
 
