@@ -63,10 +63,7 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--min-blind-area", type=float, default=1.0, metavar="M2")
     a.add_argument("--no-overlap", action="store_true", help="leave the overlap layer empty "
                    "(same figures, much faster on city-scale data)")
-    a.add_argument("--assume-crs", help="CRS for inputs without one: EPSG:NNNN or 'local'")
-    a.add_argument("--units", choices=("m", "mm", "cm", "ft"),
-                   help="units of a local site plan (--assume-crs local); default m, or a "
-                   "DXF plan's $INSUNITS")
+    _crs_options(a)
     _cell_options(a)
     a.add_argument("--engine", choices=("single", "dask"), default="single",
                    help="single: this process (chunked into --partitions on large data); "
@@ -96,9 +93,7 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--no-node-field", metavar="NAME", help="road field giving grade levels "
                    "(roads on different levels cross without a junction); default: OSM "
                    "bridge/tunnel/layer when present")
-    c.add_argument("--assume-crs", help="CRS for inputs without one: EPSG:NNNN or 'local'")
-    c.add_argument("--units", choices=("m", "mm", "cm", "ft"),
-                   help="units of a local site plan (--assume-crs local); default m")
+    _crs_options(c)
     _cell_options(c, "of the --locked cells")
     _column_options(c)
     c.add_argument("--out", required=True, help="output GeoPackage (layer cells)")
@@ -116,9 +111,7 @@ def _parser() -> argparse.ArgumentParser:
                    "onto it (default 3)")
     v.add_argument("--no-node-field", metavar="NAME", help="road field giving grade levels "
                    "(see cells)")
-    v.add_argument("--assume-crs", help="CRS for inputs without one: EPSG:NNNN or 'local'")
-    v.add_argument("--units", choices=("m", "mm", "cm", "ft"),
-                   help="units of a local site plan (--assume-crs local); default m")
+    _crs_options(v)
     _cell_options(v)
     v.add_argument("--out", required=True, help="output GeoPackage (layer problems; with "
                    "--repair also cells)")
@@ -127,9 +120,7 @@ def _parser() -> argparse.ArgumentParser:
     i.add_argument("--cells", required=True)
     i.add_argument("--incidents", required=True, help="GeoPackage/GeoJSON/Shapefile/CSV/XLSX")
     _incident_options(i)
-    i.add_argument("--assume-crs", help="CRS for inputs without one: EPSG:NNNN or 'local'")
-    i.add_argument("--units", choices=("m", "mm", "cm", "ft"),
-                   help="units of a local site plan (--assume-crs local); default m")
+    _crs_options(i)
     _cell_options(i)
     i.add_argument("--out", required=True, help="output GeoPackage (cell_incidents, "
                    "office_stats)")
@@ -209,7 +200,7 @@ def _site_parser(sub) -> None:
                    "counts (and generated candidates lie in them)")
     s.add_argument("--backup", action="store_true", help="also count places that become "
                    "seen by a second camera")
-    s.add_argument("--assume-crs", help="CRS for inputs without one: EPSG:NNNN or 'local'")
+    _crs_options(s, units=False)
     s.add_argument("--out", required=True, help="output GeoPackage (sites, site_gain)")
 
 
@@ -237,7 +228,7 @@ def _hotspots_parser(sub) -> None:
     h.add_argument("--snap", type=float, default=30.0, metavar="M", help="--on roads: an "
                    "incident counts for the nearest segment within M metres (default 30)")
     _incident_options(h)
-    h.add_argument("--assume-crs", help="CRS for inputs without one: EPSG:NNNN or 'local'")
+    _crs_options(h, units=False)
     h.add_argument("--out", required=True, help="output GeoPackage (hotspots, near_repeat)")
 
 
@@ -263,9 +254,18 @@ def _patrol_parser(sub) -> None:
                    help="walking speed for walk_minutes (default 4 km/h)")
     t.add_argument("--gpx", metavar="FILE", help="GPX track for a phone (default: OUT with "
                    ".gpx instead of .gpkg)")
-    t.add_argument("--assume-crs", help="CRS for inputs without one: EPSG:NNNN or 'local'")
+    _crs_options(t, units=False)
     t.add_argument("--out", required=True, help="output GeoPackage (patrol, patrol_summary, "
                    "patrol_spots)")
+
+
+def _crs_options(p: argparse.ArgumentParser, units: bool = True) -> None:
+    """--assume-crs for layers without a CRS and --units for local site plans."""
+    p.add_argument("--assume-crs", help="CRS for inputs without one: EPSG:NNNN or 'local'")
+    if units:
+        p.add_argument("--units", choices=("m", "mm", "cm", "ft"),  # core.crs.UNITS
+                       help="units of a local site plan (--assume-crs local); default m, or "
+                       "a DXF plan's $INSUNITS")
 
 
 def _incident_options(p: argparse.ArgumentParser) -> None:
