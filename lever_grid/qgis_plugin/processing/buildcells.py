@@ -6,7 +6,6 @@ from qgis.core import (
     QgsProcessing,
     QgsProcessingOutputNumber,
     QgsProcessingOutputVectorLayer,
-    QgsProcessingParameterDefinition,
     QgsProcessingParameterEnum,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterField,
@@ -79,24 +78,21 @@ class BuildCellsAlgorithm(LeverGridAlgorithm):
         snap = QgsProcessingParameterNumber(
             "SNAP", self.tr("Snap distance (m)"), QgsProcessingParameterNumber.Type.Double, 3.0,
             minValue=0.0)
-        snap.setFlags(snap.flags() | QgsProcessingParameterDefinition.Flag.FlagAdvanced)
         self.add_param(snap, "Dangling road ends within twice this distance of each other "
                              "(within it of a junction) are joined; gaps and overshoots up "
                              "to it are closed or trimmed; blocks thinner than it are merged "
-                             "into a neighbour.")
+                             "into a neighbour.", advanced=True)
         margin = QgsProcessingParameterNumber(
             "MARGIN", self.tr("Outline margin (m)"), QgsProcessingParameterNumber.Type.Double,
             MARGIN_M, minValue=0.0)
-        margin.setFlags(margin.flags() | QgsProcessingParameterDefinition.Flag.FlagAdvanced)
         self.add_param(margin, "Without a boundary: how far the derived outline runs outside "
-                               "the outer roads.")
+                               "the outer roads.", advanced=True)
         field = QgsProcessingParameterField(
             "NO_NODE_FIELD", self.tr("Grade level field"), parentLayerParameterName="ROADS",
             optional=True)
-        field.setFlags(field.flags() | QgsProcessingParameterDefinition.Flag.FlagAdvanced)
         self.add_param(field, "Road field giving grade levels: roads on different levels "
                               "cross without a junction. Empty: the OSM fields bridge, tunnel "
-                              "and layer when the roads have them.")
+                              "and layer when the roads have them.", advanced=True)
         self.add_cell_column_params("LOCKED")
         self.add_param(QgsProcessingParameterFileDestination(
             "OUTPUT", self.tr("Output GeoPackage"), "GeoPackage (*.gpkg)"),

@@ -66,9 +66,8 @@ class ExportBriefingAlgorithm(LeverGridAlgorithm):
         param = QgsProcessingParameterFeatureSource(
             "SOURCE_INCIDENTS", self.tr("Incident points (for 'points')"),
             [QgsProcessing.SourceType.TypeVectorPoint], optional=True)
-        param.setFlags(param.flags() | param.FlagAdvanced)
         p(param, "Only used with 'points'. Default: the incidents layer of the analysis "
-          "GeoPackage, if it has one.")
+          "GeoPackage, if it has one.", advanced=True)
         self.add_incident_column_params("SOURCE_INCIDENTS")
         p(QgsProcessingParameterNumber("MIN_COUNT", self.tr("Mask counts below"),
                                        QgsProcessingParameterNumber.Type.Integer, defaultValue=0,
@@ -78,8 +77,7 @@ class ExportBriefingAlgorithm(LeverGridAlgorithm):
           "they could be worked out from (an office total, a cell's incidents in blind "
           "spots). 0 masks nothing; 'points' cannot be combined with masking.")
         param = QgsProcessingParameterString("TITLE", self.tr("Title"), optional=True)
-        param.setFlags(param.flags() | param.FlagAdvanced)
-        p(param, "Title of the map page (default: a bilingual coverage title).")
+        p(param, "Title of the map page (default: a bilingual coverage title).", advanced=True)
         p(QgsProcessingParameterFolderDestination("OUTPUT", self.tr("Output folder")),
           "Receives briefing_map.png, briefing_map.pdf, <layer>.geojson, incidents.geojson, "
           "briefing.geojson, summary.csv, summary.md and summary.html.")

@@ -7,7 +7,6 @@ from qgis.core import (
     QgsProcessingOutputNumber,
     QgsProcessingOutputVectorLayer,
     QgsProcessingParameterBoolean,
-    QgsProcessingParameterDefinition,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterFileDestination,
     QgsProcessingParameterNumber,
@@ -58,9 +57,8 @@ class ValidateCellsAlgorithm(LeverGridAlgorithm):
         tolerance = QgsProcessingParameterNumber(
             "TOLERANCE", self.tr("Repair tolerance (m)"), QgsProcessingParameterNumber.Type.Double,
             TOLERANCE_M, minValue=0.0)
-        tolerance.setFlags(tolerance.flags() | QgsProcessingParameterDefinition.Flag.FlagAdvanced)
         self.add_param(tolerance, "Cell edges within this distance of a road are snapped "
-                                  "onto it; edges farther away stay as drawn.")
+                                  "onto it; edges farther away stay as drawn.", advanced=True)
         self.add_param(QgsProcessingParameterFileDestination(
             "OUTPUT", self.tr("Output GeoPackage"), "GeoPackage (*.gpkg)"),
             "Receives the layer problems (empty when the cells are clean) and, with Repair, "
