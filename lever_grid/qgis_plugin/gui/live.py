@@ -2,11 +2,10 @@
 
 An edit changes a cell or two, or adds one camera. :class:`LiveCoverage` keeps what does
 not change between edits (camera views already cut by buildings, buildings, roads and
-incidents in metres, the incident periods) and, for the edited cells, runs the core's
-own steps — :func:`~lever_grid.core.coverage.watch_areas`,
-:func:`~lever_grid.core.coverage.coverage_by_cell`,
-:func:`~lever_grid.core.incidents.incident_stats` and the analysis' output tables — on
-those cells and their neighbours (so roads on shared edges and incidents on shared
+incidents in metres, the incident periods) and, for the edited cells, runs the
+pipeline's own steps — :func:`~lever_grid.core.pipeline.camera_views_metric` for new
+cameras and :func:`~lever_grid.core.pipeline.cell_tables` (coverage, incidents, output
+tables) — on those cells and their neighbours (so roads on shared edges and incidents on shared
 borders are split exactly as in the full run), with only the views that reach them.
 Their features in the loaded result layers (cell_stats, blind_spots, overlap,
 camera_views) are then replaced.
@@ -23,13 +22,11 @@ import shapely
 from qgis.core import QgsFeature, QgsFeatureRequest, QgsVectorLayer
 
 from ...core.coverage.arrangement import DEFAULT_ROAD_WIDTH_M
-from ...core.coverage.occlusion import occlude_views
-from ...core.coverage.views import view_polygons
 from ...core.crs import MetricFrame
 from ...core.inputs.cameras import normalize_cameras, parse_kinds
 from ...core.inputs.cells import normalize_cells, normalize_polygons
 from ...core.inputs.incidents import normalize_incidents
-from ...core.pipeline import Options, Views, cell_tables
+from ...core.pipeline import Options, Views, camera_views_metric, cell_tables
 from ...core.stats.periods import default_periods, parse_period
 from ..convert import source_to_gdf
 from .common import fit_to_layer, to_qgs
@@ -129,14 +126,16 @@ class LiveCoverage:
         self._ready = True
 
     def _add_cameras(self, raw) -> None:
-        """Views (cut by buildings) of the online cameras of the chosen kinds in ``raw``."""
+        """Views of the online cameras of the chosen kinds in ``raw``, built by the
+        pipeline's own step (buildings and mount rules) with the buildings in reach."""
         cams = self.frame.forward(normalize_cameras(raw))
         cams = cams[cams["online"].to_numpy() & cams["kind"].isin(self.kinds).to_numpy()]
-        views = view_polygons(cams.geometry.to_numpy(), cams["range_m"].to_numpy(),
-                              cams["heading_deg"].to_numpy(), cams["fov_deg"].to_numpy())
-        if self.buildings is not None and len(views):
-            near = self.buildings.near(shapely.union_all(views))
-            views = occlude_views(cams.geometry.to_numpy(), views, self.buildings.geoms[near])
+        buildings = None
+        if self.buildings is not None and len(cams):
+            reach = shapely.union_all(shapely.buffer(cams.geometry.to_numpy(),
+                                                     cams["range_m"].to_numpy()))
+            buildings = self.buildings.frame.iloc[self.buildings.near(reach)]
+        views = camera_views_metric(cams, buildings).geoms
         frame = cams[["camera_id", "kind", "geometry"]]
         self.cams = frame if self.cams is None else pd.concat([self.cams, frame])
         self.views = np.concatenate([self.views, np.asarray(views, dtype=object)])
