@@ -55,8 +55,12 @@ class DaskRunner(Runner):
             kwargs: dict[str, Any] = {}
             if processes:
                 kwargs["env"] = {THREADS_ENV: str(threads)}
+            # no dashboard; the scheduler's own HTTP server (health, metrics) on a free
+            # port, so that a second run beside the first does not warn about port 8787
             self.cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=processes,
                                         dashboard_address=None, silence_logs=logging.CRITICAL,
+                                        scheduler_kwargs={"dashboard": False,
+                                                          "dashboard_address": ":0"},
                                         **kwargs)
             self.client = Client(self.cluster)
         self.workers = max(1, len(self.client.scheduler_info().get("workers", {})) or 1)
@@ -70,12 +74,24 @@ class DaskRunner(Runner):
         self._all.append(future)
         return future
 
-    def wait(self, handles: Sequence[Any], progress: Progress) -> list[Any]:
+    def wait(self, handles: Sequence[Any], progress: Progress,
+             finished: Callable[[int], None] | None = None) -> list[Any]:
+        """Results in order; each is fetched as soon as its task ends and the task's
+        result is then dropped on the worker (``finished(i)`` is told the position), so
+        a worker holds the results of its running tasks only."""
         from distributed import as_completed
 
-        for done, _ in enumerate(as_completed(list(handles)), start=1):
+        position = {f.key: i for i, f in enumerate(handles)}
+        out: list[Any] = [None] * len(handles)
+        for done, (future, result) in enumerate(
+                as_completed(list(handles), with_results=True), start=1):
+            i = position[future.key]
+            out[i] = result
+            future.release()
+            if finished is not None:
+                finished(i)
             progress.step(done / max(len(handles), 1))
-        return self.client.gather(list(handles))
+        return out
 
     def release(self, handles: Sequence[Any]) -> None:
         for f in handles:

@@ -42,7 +42,7 @@ from ..progress import Progress
 from ..stats.incidents import incident_stats
 from .partitions import auto_partitions, camera_chunks, cell_parts
 from .runners import Runner, SerialRunner
-from .tasks import PartResult, coverage_task, unit_of, views_task, watch_task
+from .tasks import coverage_task, unit_of, views_task, watch_task
 
 __all__ = ["ENGINES", "analyse_scaled", "merge_coverage", "merge_incident_cells"]
 
@@ -148,16 +148,15 @@ def _views(cams: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame | None,
     wall_of = ([w for _run, w in camera_chunks(points, reach, n_parts,
                                                 walls.geometry.to_numpy())]
                if walls is not None else [None] * len(chunks))
-    handles = [runner.submit(views_task, runner.put(cams.iloc[run]),
-                             None if bld is None or buildings is None
-                             else runner.put(buildings.iloc[bld]),
-                             None if wall is None or walls is None
-                             else runner.put(walls.iloc[wall]))
-               for (run, bld), wall in zip(chunks, wall_of, strict=True)]
+    sent = [[runner.put(cams.iloc[run]),
+             None if bld is None or buildings is None else runner.put(buildings.iloc[bld]),
+             None if wall is None or walls is None else runner.put(walls.iloc[wall])]
+            for (run, bld), wall in zip(chunks, wall_of, strict=True)]
+    handles = [runner.submit(views_task, *args) for args in sent]
     geoms = np.empty(len(cams), dtype=object)
-    for (run, _), got in zip(chunks, runner.wait(handles, progress), strict=True):
-        geoms[run] = got
-    runner.release(handles)
+    got = runner.wait(handles, progress, lambda i: runner.release(_present(sent[i])))
+    for (run, _), chunk_views in zip(chunks, got, strict=True):
+        geoms[run] = chunk_views
     return Views(cams, geoms)
 
 
@@ -170,27 +169,28 @@ def _cells(cells, cell_geoms, views: Views, frame: MetricFrame, options: Options
                        incidents=points)
     ids = cells["cell_id"].to_numpy()
     wroads = roads if options.watch == "roads" else None
-    watched, view_data, cell_data = [], [], []
+    sent, watched = [], []  # per tile: what was sent to the workers, its watch areas
     for part in parts:
         geoms = runner.put(cell_geoms[part.cells])
         vdata = runner.put(views.geoms[part.views])
-        watched.append(runner.submit(
-            watch_task, geoms, vdata,
-            None if part.buildings is None else runner.put(buildings[part.buildings]),
-            None if wroads is None or part.roads is None else runner.put(wroads[part.roads]),
-            options.road_width, options.overlap))
-        view_data.append(vdata)
-        cell_data.append(geoms)
+        bld = None if part.buildings is None else runner.put(buildings[part.buildings])
+        road = (None if wroads is None or part.roads is None
+                else runner.put(wroads[part.roads]))
+        watched.append(runner.submit(watch_task, geoms, vdata, bld, road, options.road_width,
+                                     options.overlap))
+        pts = (None if part.incidents is None or points is None
+               else runner.put(points[part.incidents]))
+        sent.append([geoms, vdata, bld, road, pts, runner.put(ids[part.cells])])
     units = runner.wait([runner.submit(unit_of, w) for w in watched], progress.sub(0.0, 0.15))
     unit = max(units, default=0.0)
     handles = [runner.submit(coverage_task, geoms, w, vdata, options.min_blind_area,
-                             options.overlap, unit,
-                             None if part.incidents is None or points is None
-                             else runner.put(points[part.incidents]),
-                             runner.put(ids[part.cells]))
-               for part, geoms, w, vdata in zip(parts, cell_data, watched, view_data,
-                                                strict=True)]
-    results = _wait_releasing(runner, handles, watched, progress.sub(0.15, 0.85))
+                             options.overlap, unit, pts, part_ids)
+               for (geoms, vdata, _b, _r, pts, part_ids), w in zip(sent, watched, strict=True)]
+
+    def finished(i: int) -> None:  # what only tile i needed: its inputs, its watch areas
+        runner.release(_present([*sent[i], watched[i]]))
+
+    results = runner.wait(handles, progress.sub(0.15, 0.85), finished)
     cov = merge_coverage(len(cells), [p.cells for p in parts], [r.coverage for r in results])
     if roads is not None:
         cov.road_length, cov.road_covered_length = road_lengths(cell_geoms, views.geoms, roads)
@@ -223,11 +223,8 @@ def _cells(cells, cell_geoms, views: Views, frame: MetricFrame, options: Options
     return out
 
 
-def _wait_releasing(runner: Runner, handles: list, watched: list, progress: Progress
-                    ) -> list[PartResult]:
-    results = runner.wait(handles, progress)
-    runner.release(watched)
-    return results
+def _present(handles: list) -> list:
+    return [h for h in handles if h is not None]
 
 
 def merge_coverage(n: int, positions: list[np.ndarray], covs: list[Coverage]) -> Coverage:

@@ -47,7 +47,10 @@ class Runner:
     def submit(self, fn: Callable, *args: Any) -> Any:
         raise NotImplementedError
 
-    def wait(self, handles: Sequence[Any], progress: Progress) -> list[Any]:
+    def wait(self, handles: Sequence[Any], progress: Progress,
+             finished: Callable[[int], None] | None = None) -> list[Any]:
+        """Results of ``handles`` in order; ``finished(i)`` after handle i is done (to let
+        go of what only that task needed)."""
         raise NotImplementedError
 
     def release(self, handles: Sequence[Any]) -> None:
@@ -72,7 +75,8 @@ class SerialRunner(Runner):
     def submit(self, fn: Callable, *args: Any) -> _Task:
         return _Task(fn, args)
 
-    def wait(self, handles: Sequence[_Task], progress: Progress) -> list[Any]:
+    def wait(self, handles: Sequence[_Task], progress: Progress,
+             finished: Callable[[int], None] | None = None) -> list[Any]:
         out = []
         for done, task in enumerate(handles, start=1):
             name = getattr(task.fn, "__name__", "task")
@@ -81,9 +85,12 @@ class SerialRunner(Runner):
             started = time.perf_counter()
             out.append(task.result())
             self.timings.append((name, time.perf_counter() - started))
+            if finished is not None:
+                finished(done - 1)
             progress.step(done / max(len(handles), 1))
         return out
 
-    def release(self, handles: Sequence[_Task]) -> None:
+    def release(self, handles: Sequence[Any]) -> None:
         for task in handles:
-            task.release()
+            if isinstance(task, _Task):  # what ``put`` gave back is the data itself
+                task.release()
