@@ -20,8 +20,10 @@ the per-partition costs docs/scale.md extrapolates from) and the largest differe
 ``one`` (blind_m2, covered_m2 relative; cameras and incident counts exactly).
 
 Run: ``.venv/bin/python bench/bench_scale.py [--scale city] [--cases one,chunked,dask,naive]
-[--workers 2] [--ppc 1,2,4] [--partitions 8]``. Machine load (``os.getloadavg``) is printed
-with each case: figures taken on a busy machine are upper bounds.
+[--workers 2] [--ppc 1,2,4] [--partitions 8] [--save runs.jsonl]``; the scaling table
+from town to province: ``bench/bench_scale.py --table runs.jsonl``. Machine load
+(``os.getloadavg``) is printed with each case: figures taken on a busy machine are upper
+bounds.
 """
 
 from __future__ import annotations
@@ -170,8 +172,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--ppc", default="1,2,4", help="Dask partitions per worker")
     parser.add_argument("--partitions", type=int, default=8, help="chunked: partitions")
+    parser.add_argument("--save", type=Path, help="append every record (JSON lines) here")
+    parser.add_argument("--table", type=Path, nargs="+",
+                        help="print the scaling table of saved records and stop")
     parser.add_argument("--case", help=argparse.SUPPRESS)  # internal: one case, JSON out
     args = parser.parse_args(argv)
+    if args.table:
+        return scaling_table(args.table)
     if args.case:
         print(json.dumps(run_case(args.case, args.scale, args.workers, int(args.ppc),
                                   args.partitions)))
@@ -186,6 +193,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"running {case} (ppc {ppc}) ...", flush=True)
             res = _child(case, args.scale, args.workers, int(ppc), args.partitions)
             results.append(res)
+            if args.save:
+                with args.save.open("a", encoding="utf-8") as fh:
+                    fh.write(json.dumps(res) + "\n")
             print(json.dumps({k: v for k, v in res.items() if k not in ("summary", "tasks")}),
                   flush=True)
     base = next((r for r in results if r["case"] == "one"), None)
@@ -205,6 +215,30 @@ def main(argv: list[str] | None = None) -> int:
         for name, t in sorted(r.get("tasks", {}).items()):
             print(f"{'':8} {name:>22}: {t['n']:4d} tasks, {t['sum_s']:8.2f} s in all, "
                   f"max {t['max_s']:.2f} s")
+    return 0
+
+
+def scaling_table(files: list[Path]) -> int:
+    """Town to province from saved records: time and CPU per camera, per incident, per cell.
+
+    The CPU column adds the driver's and the workers' CPU seconds; on this 2-CPU machine
+    it is the steadier figure (wall time depends on the load, printed with each row).
+    """
+    records = [json.loads(line) for f in files for line in f.read_text().splitlines()
+               if line.strip()]
+    print(f"{'scale':9} {'case':8} {'parts':>5} {'cells':>7} {'cameras':>9} {'incidents':>10} "
+          f"{'buildings':>9} {'wall s':>8} {'CPU s':>8} {'load':>5} {'ms CPU/cell':>11} "
+          f"{'us CPU/camera':>13} {'us CPU/incid.':>13} {'driver GB':>9} {'worker GB':>9}")
+    for r in records:
+        spec = SCALES[r["scale"]]
+        cells = spec["grid"][0] * spec["grid"][1]
+        cpu = r.get("cpu_s", float("nan")) + sum(r.get("worker_cpu_s", []))
+        worker = max(r.get("worker_rss_gb", [float("nan")]))
+        print(f"{r['scale']:9} {r['case']:8} {r.get('partitions', 1):5d} {cells:7,d} "
+              f"{spec['cameras']:9,d} {spec['incidents']:10,d} {spec['buildings']:9,d} "
+              f"{r['seconds']:8.1f} {cpu:8.1f} {r['load']:5.1f} {1e3 * cpu / cells:11.2f} "
+              f"{1e6 * cpu / spec['cameras']:13.1f} {1e6 * cpu / spec['incidents']:13.2f} "
+              f"{r['rss_gb']:9.2f} {worker:9.2f}")
     return 0
 
 
