@@ -133,6 +133,16 @@ def _cpu_s() -> float:
 
 
 def _worker_rss() -> int:
+    """The worker process's own peak RSS in kB: VmHWM (``ru_maxrss`` would do, but Linux
+    keeps it across the fork and exec that start a worker, so a worker would report the
+    driver's size at that moment if that was larger than its own peak)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
     import resource as res
 
     return res.getrusage(res.RUSAGE_SELF).ru_maxrss

@@ -122,6 +122,29 @@ def test_dask_engine_equals_one_pass(town, one_pass):
     assert_same_layers(got, one_pass)
 
 
+def test_dask_workers_keep_nothing_once_the_run_is_merged(town, one_pass):
+    """Every result is fetched when its task ends and dropped on the worker with the
+    tile's inputs: after the run the cluster holds no data (worker memory is bounded by
+    the running tasks, not by the whole province)."""
+    import time
+
+    from lever_grid.core.scale.dask_engine import DaskRunner
+
+    with DaskRunner(2, processes=False) as runner:
+        got = analyse_scaled(town["cells"], town["cameras"], incidents=town["incidents"],
+                             buildings=town["buildings"], roads=town["roads"],
+                             progress=_quiet(), runner=runner)
+
+        def held() -> int:
+            return sum(len(keys) for keys in runner.client.has_what().values())
+
+        deadline = time.monotonic() + 10
+        while held() and time.monotonic() < deadline:  # releases reach the workers async
+            time.sleep(0.05)
+        assert held() == 0
+    assert_same_layers(got, one_pass)
+
+
 def test_watch_roads_without_overlap_partitioned(town):
     kw = dict(incidents=town["incidents"], roads=town["roads"], watch="roads", overlap=False,
               progress=_quiet())
