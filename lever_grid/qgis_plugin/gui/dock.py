@@ -116,6 +116,20 @@ def _wrapping(text: str = "") -> QLabel:
     return WrapLabel(text)
 
 
+def _number(low: float, high: float, value: float, suffix: str, *,
+            decimals: int | None = None, tip: str | None = None) -> QDoubleSpinBox:
+    """A spin box for a measure: range, start value, unit suffix, optional tooltip."""
+    box = QDoubleSpinBox()
+    box.setRange(low, high)
+    if decimals is not None:
+        box.setDecimals(decimals)
+    box.setValue(value)
+    box.setSuffix(suffix)
+    if tip:
+        box.setToolTip(tip)
+    return box
+
+
 def _flow(widgets, stretch: bool = True) -> QWidget:
     """``widgets`` side by side, as many per row as fit."""
     return FlowBox(widgets, stretch=stretch)
@@ -238,13 +252,9 @@ class LeverGridDock(QgsDockWidget):
         self.repair.setToolTip(tr("Validate also snaps cell edges near roads onto them, "
                                   "closes gaps and removes overlaps, and loads the repaired "
                                   "cells."))
-        self.repair_tolerance = QDoubleSpinBox()
-        self.repair_tolerance.setRange(0.0, 100.0)
-        self.repair_tolerance.setDecimals(1)
-        self.repair_tolerance.setValue(TOLERANCE_M)
-        self.repair_tolerance.setSuffix(" m")
-        self.repair_tolerance.setToolTip(tr("Cell edges within this distance of a road are "
-                                            "snapped onto it."))
+        self.repair_tolerance = _number(
+            0.0, 100.0, TOLERANCE_M, " m", decimals=1,
+            tip=tr("Cell edges within this distance of a road are snapped onto it."))
         self.repair_tolerance.setEnabled(False)
         self.repair.toggled.connect(self.repair_tolerance.setEnabled)
         form.addRow(_flow([self.repair, self.repair_tolerance]))
@@ -274,10 +284,7 @@ class LeverGridDock(QgsDockWidget):
         self.watch.addItem(tr("Road corridor (8 m wide)"), "roads")
         self.watch.setToolTip(tr("The area that should be seen by cameras."))
         form.addRow(tr("Watch"), self.watch)
-        self.min_blind = QDoubleSpinBox()
-        self.min_blind.setRange(0.0, 100000.0)
-        self.min_blind.setValue(1.0)
-        self.min_blind.setSuffix(" m²")
+        self.min_blind = _number(0.0, 100000.0, 1.0, " m²")
         form.addRow(tr("Smallest blind spot"), self.min_blind)
         self.analyse_button = QPushButton(tr("Analyse coverage and incidents"))
         self.analyse_button.clicked.connect(self.analyse)
@@ -366,20 +373,12 @@ class LeverGridDock(QgsDockWidget):
         self.site_weight.setToolTip(tr("What a newly seen place is worth: square metres, "
                                        "metres of road or incidents of the current period."))
         form.addRow(tr("Worth"), self.site_weight)
-        self.site_range = QDoubleSpinBox()
-        self.site_range.setRange(0.0, 5000.0)
-        self.site_range.setDecimals(0)
-        self.site_range.setValue(0.0)
-        self.site_range.setSuffix(" m")
+        self.site_range = _number(0.0, 5000.0, 0.0, " m", decimals=0,
+                                  tip=tr("Range of a new camera; default: 60 m."))
         self.site_range.setSpecialValueText(tr("default"))
-        self.site_range.setToolTip(tr("Range of a new camera; default: 60 m."))
         form.addRow(tr("Range"), self.site_range)
-        self.site_fov = QDoubleSpinBox()
-        self.site_fov.setRange(1.0, 360.0)
-        self.site_fov.setDecimals(0)
-        self.site_fov.setValue(360.0)
-        self.site_fov.setSuffix(" °")
-        self.site_fov.setToolTip(tr("Field of view; 360 for an omnidirectional camera."))
+        self.site_fov = _number(1.0, 360.0, 360.0, " °", decimals=0,
+                                tip=tr("Field of view; 360 for an omnidirectional camera."))
         form.addRow(tr("Field of view"), self.site_fov)
         self.site_button = QPushButton(tr("Site new cameras"))
         self.site_button.clicked.connect(self.site_cameras)
