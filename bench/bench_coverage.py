@@ -56,7 +56,8 @@ import shapely
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-__all__ = ["SCALES", "make_data", "naive_blind", "qgis_blind", "main"]
+__all__ = ["SCALES", "make_data", "naive_blind", "naive_all", "overlap_table", "qgis_blind",
+           "main"]
 
 CRS = "EPSG:4547"
 X0, Y0 = 470_000.0, 2_530_000.0
@@ -199,7 +200,7 @@ def ours(data: dict, buildings: bool = False, overlap: bool = True) -> np.ndarra
     if not overlap:
         return blind
     ov = layers["overlap"]
-    return np.concatenate([blind, _overlap_table(ov["cell_id"].to_numpy(),
+    return np.concatenate([blind, overlap_table(ov["cell_id"].to_numpy(),
                                                  ov["n_cameras"].to_numpy(),
                                                  ov["area_m2"].to_numpy(),
                                                  data["cells"]["cell_id"].to_numpy())])
@@ -238,7 +239,7 @@ def naive_all(data: dict) -> np.ndarray:
     faces["n"] = seen.groupby(level=0).size().reindex(faces.index, fill_value=0)
     pieces = gpd.overlay(faces[faces["n"] > 0], cells, how="intersection", keep_geom_type=True)
     merged = pieces.dissolve(by=["cell_id", "n"])
-    return np.concatenate([blind, _overlap_table(merged.index.get_level_values(0).to_numpy(),
+    return np.concatenate([blind, overlap_table(merged.index.get_level_values(0).to_numpy(),
                                                  merged.index.get_level_values(1).to_numpy(),
                                                  merged.geometry.area.to_numpy(),
                                                  cells["cell_id"].to_numpy())])
@@ -248,7 +249,7 @@ def naive_all(data: dict) -> np.ndarray:
 OVERLAP_N = 12
 
 
-def _overlap_table(cell_id: np.ndarray, n: np.ndarray, area: np.ndarray,
+def overlap_table(cell_id: np.ndarray, n: np.ndarray, area: np.ndarray,
                    ids: np.ndarray) -> np.ndarray:
     """Overlap area per (cell, n) as one row-major vector (cells in ``ids`` order)."""
     row = np.searchsorted(ids, cell_id)
@@ -330,18 +331,18 @@ def run_case(case: str, scale: str, repeat: int) -> dict:
         fn = lambda: naive_all(data)  # noqa: E731
     else:
         fn = lambda: ours(data, buildings=case == "ours+bld", overlap=case != "ours-noov")  # noqa: E731
-    best, blind = float("inf"), None
+    best, values = float("inf"), None
     for _ in range(repeat):
         t0 = time.perf_counter()
-        blind = fn()
+        values = fn()  # blind area per cell, then (ours, naive-all) the overlap table
         best = min(best, time.perf_counter() - t0)
     if case == "qgis":
         del app
     rss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     n = len(data["cells"])
     return {"case": case, "scale": scale, "seconds": best, "rss_gb": rss_kb / 1024**2,
-            "blind": [float(v) for v in blind[:n]],
-            "overlap": [float(v) for v in blind[n:]], "repeat": repeat}
+            "blind": [float(v) for v in values[:n]],
+            "overlap": [float(v) for v in values[n:]], "repeat": repeat}
 
 
 def _subprocess(case: str, scale: str, repeat: int) -> dict:

@@ -330,7 +330,7 @@ def test_overlap_layer_equals_the_plain_geopandas_chain():
     polygonized, views per face by ``sjoin``, ``overlay`` with the cells, ``dissolve``
     per (cell, n)) on 40 cells of the synthetic town: the same area per (cell, n) and the
     same blind area per cell, within 1e-9 relative."""
-    from bench.bench_coverage import OVERLAP_N, make_data, naive_all
+    from bench.bench_coverage import OVERLAP_N, make_data, naive_all, overlap_table
 
     data = make_data("town")
     cells = data["cells"].iloc[:40]
@@ -342,9 +342,8 @@ def test_overlap_layer_equals_the_plain_geopandas_chain():
     blind = layers["cell_stats"]["blind_m2"].to_numpy()
     ov = layers["overlap"]
     assert ov["n_cameras"].max() < OVERLAP_N  # nothing folded into the last column
-    table = np.zeros((len(cells), OVERLAP_N))
-    rows = np.searchsorted(cells["cell_id"].to_numpy(), ov["cell_id"].to_numpy())
-    np.add.at(table, (rows, ov["n_cameras"].to_numpy() - 1), ov["area_m2"].to_numpy())
+    table = overlap_table(ov["cell_id"].to_numpy(), ov["n_cameras"].to_numpy(),
+                          ov["area_m2"].to_numpy(), cells["cell_id"].to_numpy())
     assert (table > 0).sum() > 150  # many (cell, n) pieces compared
     np.testing.assert_allclose(blind, want[:len(cells)], rtol=1e-9, atol=1e-6)
-    np.testing.assert_allclose(table.ravel(), want[len(cells):], rtol=1e-9, atol=1e-6)
+    np.testing.assert_allclose(table, want[len(cells):], rtol=1e-9, atol=1e-6)

@@ -95,7 +95,8 @@ class DaskRunner(Runner):
 
     def release(self, handles: Sequence[Any]) -> None:
         for f in handles:
-            f.release()
+            if f is not None:
+                f.release()
 
     def __exit__(self, *exc: object) -> None:
         try:

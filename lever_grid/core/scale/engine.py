@@ -154,7 +154,7 @@ def _views(cams: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame | None,
             for (run, bld), wall in zip(chunks, wall_of, strict=True)]
     handles = [runner.submit(views_task, *args) for args in sent]
     geoms = np.empty(len(cams), dtype=object)
-    got = runner.wait(handles, progress, lambda i: runner.release(_present(sent[i])))
+    got = runner.wait(handles, progress, lambda i: runner.release(sent[i]))
     for (run, _), chunk_views in zip(chunks, got, strict=True):
         geoms[run] = chunk_views
     return Views(cams, geoms)
@@ -188,7 +188,7 @@ def _cells(cells, cell_geoms, views: Views, frame: MetricFrame, options: Options
                for (geoms, vdata, _b, _r, pts, part_ids), w in zip(sent, watched, strict=True)]
 
     def finished(i: int) -> None:  # what only tile i needed: its inputs, its watch areas
-        runner.release(_present([*sent[i], watched[i]]))
+        runner.release([*sent[i], watched[i]])
 
     results = runner.wait(handles, progress.sub(0.15, 0.85), finished)
     cov = merge_coverage(len(cells), [p.cells for p in parts], [r.coverage for r in results])
@@ -221,10 +221,6 @@ def _cells(cells, cell_geoms, views: Views, frame: MetricFrame, options: Options
         else:
             out[name] = frame.back(layer.set_crs(frame.crs, allow_override=True))
     return out
-
-
-def _present(handles: list) -> list:
-    return [h for h in handles if h is not None]
 
 
 def merge_coverage(n: int, positions: list[np.ndarray], covs: list[Coverage]) -> Coverage:

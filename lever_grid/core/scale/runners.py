@@ -54,7 +54,7 @@ class Runner:
         raise NotImplementedError
 
     def release(self, handles: Sequence[Any]) -> None:
-        """Forget results no later task needs."""
+        """Forget results no later task needs (``None`` entries are skipped)."""
 
     def __enter__(self) -> Runner:
         return self
