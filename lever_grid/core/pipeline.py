@@ -15,6 +15,7 @@ from .coverage.views import view_polygons
 from .coverage.watchpoints import watch_point_table
 from .crs import MetricFrame, metric_frame
 from .errors import InputError
+from .geometry import collector_paused
 from .inputs.cameras import normalize_cameras, parse_kinds
 from .inputs.cells import normalize_cells, normalize_polygons
 from .inputs.walls import normalize_walls, normalize_watch_points
@@ -103,7 +104,7 @@ def analyse(
                               road_width=road_width, overlap=overlap, period=period,
                               compare=compare, have_roads=roads is not None)
     # GEOS raises the FPU "invalid" flag on some empty overlays; numpy would warn about it.
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore"), collector_paused():
         p = prepare(cells, cameras, buildings=buildings, roads=roads, incidents=incidents,
                     walls=walls, watch_points=watch_points, kinds=options.kinds,
                     progress=progress)

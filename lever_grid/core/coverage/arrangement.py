@@ -25,6 +25,7 @@ import shapely
 
 from ..geometry import (
     balanced_chunks,
+    collector_paused,
     group_faces,
     group_union,
     interior_points,
@@ -36,6 +37,7 @@ from ..geometry import (
     worker_threads,
 )
 from ..progress import Progress
+from .faces import trace_faces
 
 __all__ = ["DEFAULT_ROAD_WIDTH_M", "Coverage", "watch_areas", "coverage_by_cell", "snap_unit",
            "road_lengths"]
@@ -120,6 +122,7 @@ def watch_areas(
     return watch
 
 
+@collector_paused()
 def coverage_by_cell(
     cells: np.ndarray,
     watch: np.ndarray,
@@ -424,14 +427,14 @@ def _arrangement(cells_here: np.ndarray, watch: np.ndarray, views: np.ndarray,
         take = np.isin(line_cell, todo)
         noded = group_union(lines[take], np.searchsorted(todo, line_cell[take]), len(todo),
                             grid_size=grid)
-        faces, which = shapely.get_parts(shapely.polygonize(noded[:, None]), return_index=True)
+        faces, which, traced = trace_faces(noded)
         probe = interior_points(faces)
         face_local = todo[which]
         inside = shapely.contains(watch[cells_here][face_local], probe)
         total = np.bincount(which[inside], weights=shapely.area(faces[inside]),
                             minlength=len(todo))
-        good = shapely.is_simple(noded) & (np.abs(total - area[todo]) <= 1e-9 * area[todo]
-                                           + 1e-9)
+        good = traced & shapely.is_simple(noded) & (
+            np.abs(total - area[todo]) <= 1e-9 * area[todo] + 1e-9)
         if grid is None:  # noding merged overlapping edges: faces may share an edge
             coincident[todo] = shapely.length(noded) < line_len[todo] * (1 - 1e-9)
         keep = inside & good[which]

@@ -11,11 +11,13 @@ import geopandas as gpd
 import numpy as np
 
 from ..coverage.arrangement import Coverage, coverage_by_cell, snap_unit, watch_areas
+from ..geometry import collector_paused
 from ..stats.incidents import assign_cells
 
 __all__ = ["PartResult", "coverage_task", "unit_of", "views_task", "watch_task"]
 
 
+@collector_paused()
 def views_task(cams: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame | None,
                walls: gpd.GeoDataFrame | None = None) -> np.ndarray:
     """View polygons of one chunk of cameras, cut by the buildings and walls within their
@@ -26,6 +28,7 @@ def views_task(cams: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame | None,
         return camera_views_metric(cams, buildings, walls=walls).geoms
 
 
+@collector_paused()
 def watch_task(cells: np.ndarray, views: np.ndarray, buildings: np.ndarray | None,
                roads: np.ndarray | None, road_width: float, overlap: bool
                ) -> tuple[np.ndarray, float]:
@@ -49,6 +52,7 @@ class PartResult:
     incident_cells: np.ndarray
 
 
+@collector_paused()
 def coverage_task(cells: np.ndarray, watched: tuple[np.ndarray, float], views: np.ndarray,
                   min_blind_area: float, overlap: bool, grid_unit: float,
                   points: np.ndarray | None, cell_ids: np.ndarray) -> PartResult:

@@ -1,0 +1,251 @@
+"""Faces of noded linework, traced in numpy (a replacement for ``shapely.polygonize``).
+
+The linework of each group (one noded (Multi)LineString per group, as ``union_all``
+returns it: lines meet only at their end points) is read as a planar graph whose edges
+are the line parts. Half-edges are sorted by angle around their origin; the next
+half-edge of a face is the one just clockwise of the twin, so every bounded face is
+traced counter-clockwise and the outside of each connected component clockwise. A
+component lying inside a face of another component becomes a hole of the smallest
+such face.
+
+Unlike ``shapely.polygonize`` (which holds the GIL, so threads wait on each other) the
+work is numpy sorting and gathering. A group whose graph is not what clean noding gives
+(edges leaving a vertex in one direction, an edge with the same face on both sides, a
+component without exactly one outside) is reported as not traced, so the caller can
+node it again.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import shapely
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+__all__ = ["trace_faces"]
+
+
+def trace_faces(noded: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Bounded faces of each group's noded linework.
+
+    Returns the faces (Polygons, holes included), the group of each face, and per group
+    whether its linework could be traced (the faces of a group that could not are left
+    out).
+    """
+    noded = np.asarray(noded, dtype=object)
+    n_groups = len(noded)
+    ok = np.ones(n_groups, dtype=bool)
+    no_faces = np.empty(0, dtype=object), np.empty(0, dtype=np.int64), ok
+    parts, group = shapely.get_parts(noded, return_index=True)
+    if len(parts) == 0:
+        return no_faces
+    xy, part_of = shapely.get_coordinates(parts, return_index=True)
+    size = np.bincount(part_of, minlength=len(parts))
+    start = np.concatenate([[0], np.cumsum(size)[:-1]]).astype(np.int64)
+    end = start + size - 1
+    closed = np.zeros(len(parts), dtype=bool)
+    some = size > 0
+    closed[some] = np.all(xy[start[some]] == xy[end[some]], axis=1)
+    real = (size >= 4) | ((size >= 2) & ~closed)
+    ok[np.unique(group[some & ~real])] = False
+    keep = np.flatnonzero(real)
+    if len(keep) == 0:
+        return no_faces
+    graph = _half_edges(xy, start[keep], end[keep], group[keep], n_groups)
+    ok &= graph.ok
+    cycle, rank = _cycles(graph.nxt)
+    n_cycles = int(cycle.max()) + 1
+    twin = np.arange(len(cycle)) ^ 1
+    ok[np.unique(graph.group[cycle == cycle[twin]])] = False  # a dangle or a bridge
+    cycle_group = np.zeros(n_cycles, dtype=np.int64)
+    cycle_group[cycle] = graph.group
+    idx, ring_of = _ring_coordinates(graph, cycle, rank)
+    area = _signed_areas(xy[idx], ring_of, n_cycles)
+    component = _components(cycle, twin, n_cycles)
+    outside = area <= 0
+    per_component = np.bincount(component[outside], minlength=int(component.max()) + 1)
+    ok[np.unique(cycle_group[per_component[component] != 1])] = False
+    rings = _Rings(xy, idx, ring_of)
+    shells = np.flatnonzero(~outside & ok[cycle_group])
+    if len(shells) == 0:
+        return no_faces
+    parent = _parent_faces(rings, shells, area, cycle_group, component,
+                           np.flatnonzero(outside & ok[cycle_group]))
+    holes = np.flatnonzero(parent >= 0)
+    owner = np.concatenate([shells, parent[holes]])
+    is_hole = np.concatenate([np.zeros(len(shells), bool), np.ones(len(holes), bool)])
+    order = np.lexsort((is_hole, owner))
+    ring_list = rings.make(np.concatenate([shells, holes])[order])
+    faces = shapely.polygons(ring_list, indices=np.searchsorted(shells, owner[order]))
+    # a face whose boundary touches itself (a building meeting the block at one corner)
+    # is one cycle through that vertex twice; GEOS makes the touching loop a hole
+    pinched = _pinched(graph.org, cycle, n_cycles)[np.concatenate([shells, holes])]
+    fix = np.unique(np.searchsorted(shells, owner[pinched]))
+    if len(fix):
+        holes_area = np.zeros(len(shells))  # (outside cycles have negative areas)
+        np.add.at(holes_area, np.searchsorted(shells, parent[holes]), area[holes])
+        want = area[shells[fix]] + holes_area[fix]
+        fixed = shapely.make_valid(faces[fix])
+        good = (shapely.get_type_id(fixed) == 3) & (
+            np.abs(shapely.area(fixed) - want) <= 1e-9 * want + 1e-12)
+        faces[fix] = fixed
+        ok[cycle_group[shells[fix[~good]]]] = False
+    keep = ok[cycle_group[shells]]
+    return faces[keep], cycle_group[shells][keep], ok
+
+
+def _pinched(org: np.ndarray, cycle: np.ndarray, n_cycles: int) -> np.ndarray:
+    """Per cycle: whether it passes through one vertex twice."""
+    order = np.lexsort((org, cycle))
+    again = (cycle[order][1:] == cycle[order][:-1]) & (org[order][1:] == org[order][:-1])
+    out = np.zeros(n_cycles, dtype=bool)
+    out[cycle[order][1:][again]] = True
+    return out
+
+
+class _Graph:
+    """Half-edges 2p (kept part p forwards) and 2p+1 (backwards)."""
+
+    def __init__(self, nxt, group, org, first, count, forward, ok):
+        self.nxt = nxt          # next half-edge of the same face
+        self.group = group      # group of each half-edge
+        self.org = org          # its origin vertex
+        self.first = first      # index of its first coordinate
+        self.count = count      # coordinates it adds to its ring (the last is the next's)
+        self.forward = forward  # +1 forwards, -1 backwards
+        self.ok = ok            # per group: no two edges leave a vertex in one direction
+
+
+def _half_edges(xy, start, end, group, n_groups: int) -> _Graph:
+    """The half-edge graph of the parts ``start..end`` of ``xy``."""
+    n = len(start)
+    tail = np.stack([start, end], axis=1).ravel()
+    step = np.stack([start + 1, end - 1], axis=1).ravel()
+    hgroup = np.repeat(group, 2)
+    d = xy[step] - xy[tail]
+    vx, vy = xy[tail, 0], xy[tail, 1]
+    key = np.lexsort((vy, vx, hgroup))
+    new = np.r_[True, (hgroup[key][1:] != hgroup[key][:-1]) | (vx[key][1:] != vx[key][:-1])
+                | (vy[key][1:] != vy[key][:-1])]
+    org = np.empty(2 * n, dtype=np.int64)
+    org[key] = np.cumsum(new) - 1
+    angle = np.arctan2(d[:, 1], d[:, 0])
+    order = np.lexsort((angle, org))
+    pos = np.empty(2 * n, dtype=np.int64)
+    pos[order] = np.arange(2 * n)
+    around = org[order]
+    first_at = np.searchsorted(around, np.arange(int(around[-1]) + 1))
+    degree = np.diff(np.r_[first_at, 2 * n])
+    ok = np.ones(n_groups, dtype=bool)
+    tie = (around[1:] == around[:-1]) & (angle[order][1:] == angle[order][:-1])
+    ok[np.unique(hgroup[order[1:][tie]])] = False
+    ok[np.unique(hgroup[(d == 0).all(axis=1)])] = False
+    head = org[np.arange(2 * n) ^ 1]
+    # the next half-edge of a face: clockwise of the twin around the head vertex
+    p = pos[np.arange(2 * n) ^ 1] - first_at[head]
+    nxt = order[first_at[head] + (p - 1) % degree[head]]
+    count = np.repeat(end - start, 2)
+    forward = np.tile(np.array([1, -1]), n)
+    return _Graph(nxt, hgroup, org, tail, count, forward, ok)
+
+
+def _cycles(nxt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Cycle id (0..k-1) of each element of the permutation ``nxt`` and its rank along the
+    cycle from the cycle's smallest element (pointer doubling, no Python loop per item)."""
+    n = len(nxt)
+    label = np.arange(n)
+    jump = nxt.copy()
+    while True:
+        new = np.minimum(label, label[jump])
+        if np.array_equal(new, label):
+            break
+        label = new
+        jump = jump[jump]
+    # rank: steps from the cycle's leader, by doubling on the predecessor links
+    prev = np.empty(n, dtype=np.int64)
+    prev[nxt] = np.arange(n)
+    leader = label == np.arange(n)
+    rank = (~leader).astype(np.int64)
+    link = np.where(leader, np.arange(n), prev)
+    while not leader[link].all():  # rank: steps from link to the element (leader: 0)
+        rank = rank + rank[link]
+        link = link[link]
+    uniq, cycle = np.unique(label, return_inverse=True)
+    return cycle.reshape(-1), rank
+
+
+def _components(cycle: np.ndarray, twin: np.ndarray, n_cycles: int) -> np.ndarray:
+    """Connected component of each cycle (cycles sharing an edge are connected)."""
+    adj = coo_matrix((np.ones(len(cycle)), (cycle, cycle[twin])), shape=(n_cycles, n_cycles))
+    return connected_components(adj, directed=False)[1]
+
+
+def _ring_coordinates(graph: _Graph, cycle, rank) -> tuple[np.ndarray, np.ndarray]:
+    """Indices of every cycle's coordinates in the order of the cycle, and their cycle."""
+    order = np.lexsort((rank, cycle))
+    count = graph.count[order]
+    offset = np.cumsum(count) - count
+    step = np.arange(int(count.sum())) - np.repeat(offset, count)
+    idx = np.repeat(graph.first[order], count) + np.repeat(graph.forward[order], count) * step
+    return idx, np.repeat(cycle[order], count)
+
+
+def _signed_areas(ring_xy: np.ndarray, ring_of: np.ndarray, n_rings: int) -> np.ndarray:
+    """Signed area (counter-clockwise positive) of rings given as runs of coordinates,
+    each taken relative to its ring's first point (no cancellation far from the origin)."""
+    first = np.searchsorted(ring_of, np.arange(n_rings))
+    rel = ring_xy - ring_xy[first[ring_of]]
+    nxt = np.roll(np.arange(len(ring_of)), -1)
+    last = np.r_[ring_of[1:] != ring_of[:-1], True]
+    nxt[last] = first[ring_of[last]]
+    cross = rel[:, 0] * rel[nxt, 1] - rel[nxt, 0] * rel[:, 1]
+    return 0.5 * np.bincount(ring_of, weights=cross, minlength=n_rings)
+
+
+class _Rings:
+    """Cycles as coordinate runs; LinearRings made on demand."""
+
+    def __init__(self, xy, idx, ring_of):
+        self.xy, self.idx, self.ring_of = xy, idx, ring_of
+        self.first = np.searchsorted(ring_of, np.arange(int(ring_of[-1]) + 1))
+
+    def make(self, which: np.ndarray) -> np.ndarray:
+        """LinearRings of the cycles ``which`` (in that order)."""
+        count = np.diff(np.r_[self.first, len(self.ring_of)])[which]
+        offset = np.cumsum(count) - count
+        pos = np.repeat(self.first[which], count) + np.arange(int(count.sum())) - np.repeat(
+            offset, count)
+        return shapely.linearrings(self.xy[self.idx[pos]],
+                                   indices=np.repeat(np.arange(len(which)), count))
+
+    def point(self, which: np.ndarray) -> np.ndarray:
+        """The first point of the cycles ``which``."""
+        return shapely.points(self.xy[self.idx[self.first[which]]])
+
+
+def _parent_faces(rings: _Rings, shells, area, cycle_group, component, outsides
+                  ) -> np.ndarray:
+    """For each cycle: the shell cycle it is a hole of (-1 where none).
+
+    An outside cycle of a component lies in the smallest face (of another component of
+    its group) that contains one of its points; none for the outermost components.
+    """
+    parent = np.full(len(area), -1, dtype=np.int64)
+    if len(outsides) == 0 or len(shells) == 0:
+        return parent
+    per_group = np.bincount(cycle_group[outsides], minlength=int(cycle_group.max()) + 1)
+    outsides = outsides[per_group[cycle_group[outsides]] > 1]
+    if len(outsides) == 0:
+        return parent
+    probe = rings.point(outsides)
+    polys = shapely.polygons(rings.make(shells))
+    pt_i, sh_i = shapely.STRtree(polys).query(probe, predicate="within")
+    same = (cycle_group[shells[sh_i]] == cycle_group[outsides[pt_i]]) & (
+        component[shells[sh_i]] != component[outsides[pt_i]])
+    pt_i, sh_i = pt_i[same], sh_i[same]
+    if len(pt_i) == 0:
+        return parent
+    best = np.lexsort((area[shells[sh_i]], pt_i))
+    first = best[np.r_[True, pt_i[best][1:] != pt_i[best][:-1]]]
+    parent[outsides[pt_i[first]]] = shells[sh_i[first]]
+    return parent
