@@ -415,8 +415,7 @@ def _arrangement(cells_here: np.ndarray, watch: np.ndarray, views: np.ndarray,
     local = np.searchsorted(cells_here, cell_i)
     k = len(cells_here)
     mine = _own_views(views, view_i)
-    lines = np.concatenate([shapely.boundary(mine), shapely.boundary(watch[cells_here])])
-    line_cell = np.concatenate([local, np.arange(k)])
+    lines, line_cell = _clipped_outlines(shapely.boundary(mine), local, watch[cells_here])
     area = shapely.area(watch[cells_here])
     todo = np.arange(k)
     faces_l, local_l, probe_l = [], [], []
@@ -467,6 +466,32 @@ def _arrangement(cells_here: np.ndarray, watch: np.ndarray, views: np.ndarray,
     cam_pairs = np.unique(pair_j)  # (cell, view) pairs that see a face of the cell
     return (faces, cells_here[face_local], counts, cell_i[cam_pairs], cells_here[snapped],
             cells_here[coincident | snapped])
+
+
+def _clipped_outlines(outlines: np.ndarray, local: np.ndarray, watch: np.ndarray
+                      ) -> tuple[np.ndarray, np.ndarray]:
+    """The lines to node for each watch area: its outline, and its views' outlines cut to
+    a box a little larger than the watch area (closed by that box's outline).
+
+    What lies outside the box only makes faces outside the watch area, which are thrown
+    away: a third of all faces on the synthetic city. The box's edges run 2 % of its size
+    (at least 1 mm) outside the watch area, so they never meet its outline.
+    """
+    box = shapely.bounds(watch)
+    pad = np.maximum(0.02 * np.max(box[:, 2:] - box[:, :2], axis=1), 1e-3)
+    box = box + pad[:, None] * np.array([-1.0, -1.0, 1.0, 1.0])
+    ext = shapely.bounds(outlines)
+    out = (ext[:, :2] < box[local, :2]).any(axis=1) | (ext[:, 2:] > box[local, 2:]).any(axis=1)
+    outlines = outlines.copy()
+    cut_cells = np.unique(local[out])
+    for c in cut_cells:  # one GEOS call per watch area, not per view
+        sel = np.flatnonzero(out & (local == c))
+        outlines[sel] = shapely.clip_by_rect(outlines[sel], *box[c])
+    frames = shapely.boundary(shapely.box(*box[cut_cells].T))
+    lines = np.concatenate([outlines, shapely.boundary(watch), frames])
+    line_cell = np.concatenate([local, np.arange(len(watch)), cut_cells])
+    keep = ~shapely.is_empty(lines)
+    return lines[keep], line_cell[keep]
 
 
 def _own_views(views: np.ndarray, view_i: np.ndarray) -> np.ndarray:

@@ -22,6 +22,8 @@ import shapely
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from ..geometry import expand_pairs
+
 __all__ = ["trace_faces"]
 
 
@@ -60,7 +62,7 @@ def trace_faces(noded: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     cycle_group = np.zeros(n_cycles, dtype=np.int64)
     cycle_group[cycle] = graph.group
     idx, ring_of = _ring_coordinates(graph, cycle, rank)
-    area = _signed_areas(xy[idx], ring_of, n_cycles)
+    area = _signed_areas(xy[idx, 0], xy[idx, 1], ring_of, n_cycles)
     component = _components(cycle, twin, n_cycles)
     outside = area <= 0
     per_component = np.bincount(component[outside], minlength=int(component.max()) + 1)
@@ -119,27 +121,32 @@ class _Graph:
 def _half_edges(xy, start, end, group, n_groups: int) -> _Graph:
     """The half-edge graph of the parts ``start..end`` of ``xy``."""
     n = len(start)
-    tail = np.stack([start, end], axis=1).ravel()
-    step = np.stack([start + 1, end - 1], axis=1).ravel()
+    tail = np.empty(2 * n, dtype=np.int64)
+    tail[0::2], tail[1::2] = start, end
+    step = np.empty(2 * n, dtype=np.int64)
+    step[0::2], step[1::2] = start + 1, end - 1
     hgroup = np.repeat(group, 2)
-    d = xy[step] - xy[tail]
-    vx, vy = xy[tail, 0], xy[tail, 1]
-    key = np.lexsort((vy, vx, hgroup))
-    new = np.r_[True, (hgroup[key][1:] != hgroup[key][:-1]) | (vx[key][1:] != vx[key][:-1])
-                | (vy[key][1:] != vy[key][:-1])]
-    org = np.empty(2 * n, dtype=np.int64)
-    org[key] = np.cumsum(new) - 1
-    angle = np.arctan2(d[:, 1], d[:, 0])
-    order = np.lexsort((angle, org))
+    x, y = xy[:, 0], xy[:, 1]
+    vx, vy = x[tail] + 0.0, y[tail] + 0.0  # (+ 0.0 makes -0.0 into 0.0)
+    dx, dy = x[step] - vx, y[step] - vy
+    org = _vertex_ids(vx, vy, hgroup)
+    ok = np.ones(n_groups, dtype=bool)
+    ok[np.unique(hgroup[(dx == 0) & (dy == 0)])] = False
+    # around each vertex by angle: one sort of 8 * vertex + angle + 4 (angle + 4 is in
+    # 0.8..7.2); its rounding cannot swap edges more than 64 of its ulps apart, and
+    # vertices with edges closer than that are reported as not traced
+    angle = np.arctan2(dy, dx)
+    key = org * 8.0 + (angle + 4.0)
+    order = np.argsort(key)
     pos = np.empty(2 * n, dtype=np.int64)
     pos[order] = np.arange(2 * n)
     around = org[order]
     first_at = np.searchsorted(around, np.arange(int(around[-1]) + 1))
     degree = np.diff(np.r_[first_at, 2 * n])
-    ok = np.ones(n_groups, dtype=bool)
-    tie = (around[1:] == around[:-1]) & (angle[order][1:] == angle[order][:-1])
-    ok[np.unique(hgroup[order[1:][tie]])] = False
-    ok[np.unique(hgroup[(d == 0).all(axis=1)])] = False
+    sorted_angle = angle[order]
+    gap = 64 * np.spacing(key[order[-1]])
+    close = (around[1:] == around[:-1]) & ~(sorted_angle[1:] - sorted_angle[:-1] > gap)
+    ok[np.unique(hgroup[order[1:][close]])] = False
     head = org[np.arange(2 * n) ^ 1]
     # the next half-edge of a face: clockwise of the twin around the head vertex
     p = pos[np.arange(2 * n) ^ 1] - first_at[head]
@@ -147,6 +154,29 @@ def _half_edges(xy, start, end, group, n_groups: int) -> _Graph:
     count = np.repeat(end - start, 2)
     forward = np.tile(np.array([1, -1]), n)
     return _Graph(nxt, hgroup, org, tail, count, forward, ok)
+
+
+def _vertex_ids(x: np.ndarray, y: np.ndarray, group: np.ndarray) -> np.ndarray:
+    """Ids 0..k-1 of the distinct (group, x, y), equal points equal ids.
+
+    Equal points are brought together by one sort of a 64-bit hash of their bits; should
+    two different points share a hash (checked), a three-key sort does it instead.
+    """
+    bits = [np.ascontiguousarray(v).view(np.uint64) for v in (x, y)]
+    h = bits[0] * np.uint64(0x9E3779B97F4A7C15) ^ bits[1] * np.uint64(0xC2B2AE3D27D4EB4F) ^ (
+        group.astype(np.uint64) * np.uint64(0x165667B19E3779F9))
+    h ^= h >> np.uint64(29)
+    h *= np.uint64(0xBF58476D1CE4E5B9)
+    order = np.argsort(h)
+    same = [v[order][1:] == v[order][:-1] for v in (x, y, group)]
+    point_same = same[0] & same[1] & same[2]
+    if ((h[order][1:] == h[order][:-1]) & ~point_same).any():  # a collision: sort fully
+        order = np.lexsort((y, x, group))
+        point_same = (x[order][1:] == x[order][:-1]) & (y[order][1:] == y[order][:-1]) & (
+            group[order][1:] == group[order][:-1])
+    ids = np.empty(len(x), dtype=np.int64)
+    ids[order] = np.cumsum(np.r_[True, ~point_same]) - 1
+    return ids
 
 
 def _cycles(nxt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -190,16 +220,17 @@ def _ring_coordinates(graph: _Graph, cycle, rank) -> tuple[np.ndarray, np.ndarra
     return idx, np.repeat(cycle[order], count)
 
 
-def _signed_areas(ring_xy: np.ndarray, ring_of: np.ndarray, n_rings: int) -> np.ndarray:
+def _signed_areas(x: np.ndarray, y: np.ndarray, ring_of: np.ndarray, n_rings: int
+                  ) -> np.ndarray:
     """Signed area (counter-clockwise positive) of rings given as runs of coordinates,
     each taken relative to its ring's first point (no cancellation far from the origin)."""
     first = np.searchsorted(ring_of, np.arange(n_rings))
-    rel = ring_xy - ring_xy[first[ring_of]]
-    nxt = np.roll(np.arange(len(ring_of)), -1)
-    last = np.r_[ring_of[1:] != ring_of[:-1], True]
-    nxt[last] = first[ring_of[last]]
-    cross = rel[:, 0] * rel[nxt, 1] - rel[nxt, 0] * rel[:, 1]
-    return 0.5 * np.bincount(ring_of, weights=cross, minlength=n_rings)
+    x = x - np.repeat(x[first], np.diff(np.r_[first, len(x)]))
+    y = y - np.repeat(y[first], np.diff(np.r_[first, len(y)]))
+    # the closing segment runs from the last point back to the first (0, 0): no term
+    cross = x[:-1] * y[1:] - x[1:] * y[:-1]
+    cross[np.flatnonzero(ring_of[1:] != ring_of[:-1])] = 0.0
+    return 0.5 * np.bincount(ring_of[:-1], weights=cross, minlength=n_rings)
 
 
 class _Rings:
@@ -208,6 +239,7 @@ class _Rings:
     def __init__(self, xy, idx, ring_of):
         self.xy, self.idx, self.ring_of = xy, idx, ring_of
         self.first = np.searchsorted(ring_of, np.arange(int(ring_of[-1]) + 1))
+        self._bounds: tuple[np.ndarray, ...] | None = None
 
     def make(self, which: np.ndarray) -> np.ndarray:
         """LinearRings of the cycles ``which`` (in that order)."""
@@ -215,12 +247,22 @@ class _Rings:
         offset = np.cumsum(count) - count
         pos = np.repeat(self.first[which], count) + np.arange(int(count.sum())) - np.repeat(
             offset, count)
-        return shapely.linearrings(self.xy[self.idx[pos]],
+        at = self.idx[pos]
+        return shapely.linearrings(self.xy[at, 0], self.xy[at, 1],
                                    indices=np.repeat(np.arange(len(which)), count))
 
-    def point(self, which: np.ndarray) -> np.ndarray:
-        """The first point of the cycles ``which``."""
-        return shapely.points(self.xy[self.idx[self.first[which]]])
+    def first_point(self, which: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """x and y of the first point of the cycles ``which``."""
+        at = self.idx[self.first[which]]
+        return self.xy[at, 0], self.xy[at, 1]
+
+    def bounds(self, which: np.ndarray) -> tuple[np.ndarray, ...]:
+        """xmin, ymin, xmax, ymax of the cycles ``which``."""
+        if self._bounds is None:
+            x, y = self.xy[self.idx, 0], self.xy[self.idx, 1]
+            self._bounds = tuple(f.reduceat(v, self.first) for f, v in (
+                (np.minimum, x), (np.minimum, y), (np.maximum, x), (np.maximum, y)))
+        return tuple(b[which] for b in self._bounds)
 
 
 def _parent_faces(rings: _Rings, shells, area, cycle_group, component, outsides
@@ -229,6 +271,8 @@ def _parent_faces(rings: _Rings, shells, area, cycle_group, component, outsides
 
     An outside cycle of a component lies in the smallest face (of another component of
     its group) that contains one of its points; none for the outermost components.
+    Candidates are the shells of its group whose bounding box holds the point; only
+    those are made into polygons and tested.
     """
     parent = np.full(len(area), -1, dtype=np.int64)
     if len(outsides) == 0 or len(shells) == 0:
@@ -237,15 +281,23 @@ def _parent_faces(rings: _Rings, shells, area, cycle_group, component, outsides
     outsides = outsides[per_group[cycle_group[outsides]] > 1]
     if len(outsides) == 0:
         return parent
-    probe = rings.point(outsides)
-    polys = shapely.polygons(rings.make(shells))
-    pt_i, sh_i = shapely.STRtree(polys).query(probe, predicate="within")
-    same = (cycle_group[shells[sh_i]] == cycle_group[outsides[pt_i]]) & (
-        component[shells[sh_i]] != component[outsides[pt_i]])
-    pt_i, sh_i = pt_i[same], sh_i[same]
+    px, py = rings.first_point(outsides)
+    pt_i, sh_i = expand_pairs(cycle_group[shells], np.arange(len(shells)),
+                              cycle_group[outsides])
+    sh_i = shells[sh_i]
+    x0, y0, x1, y1 = rings.bounds(sh_i)
+    near = (component[sh_i] != component[outsides[pt_i]]) & (x0 < px[pt_i]) & (
+        px[pt_i] < x1) & (y0 < py[pt_i]) & (py[pt_i] < y1)
+    pt_i, sh_i = pt_i[near], sh_i[near]
     if len(pt_i) == 0:
         return parent
-    best = np.lexsort((area[shells[sh_i]], pt_i))
+    cand, at = np.unique(sh_i, return_inverse=True)
+    polys = shapely.polygons(rings.make(cand))
+    inside = shapely.contains_xy(polys[at.reshape(-1)], px[pt_i], py[pt_i])
+    pt_i, sh_i = pt_i[inside], sh_i[inside]
+    if len(pt_i) == 0:
+        return parent
+    best = np.lexsort((area[sh_i], pt_i))
     first = best[np.r_[True, pt_i[best][1:] != pt_i[best][:-1]]]
-    parent[outsides[pt_i[first]]] = shells[sh_i[first]]
+    parent[outsides[pt_i[first]]] = sh_i[first]
     return parent
