@@ -140,3 +140,11 @@ def test_dangles_and_unclosed_lines_are_reported_not_traced():
     assert ok.tolist() == [False, True]
     assert group.tolist() == [1]
     assert shapely.area(faces).tolist() == [100.0]
+
+
+def test_groups_without_lines_have_no_faces():
+    """Missing and empty linework: no faces, and nothing to report."""
+    noded = np.array([None, shapely.LineString(), shapely.MultiLineString()], dtype=object)
+    faces, group, ok = trace_faces(noded)
+    assert len(faces) == 0 and len(group) == 0
+    assert ok.tolist() == [True, True, True]

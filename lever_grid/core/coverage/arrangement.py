@@ -4,8 +4,10 @@ All geometry is expected in one metric CRS. The work is done per cell on the pla
 subdivision ("arrangement") of the cell's watch area by the outlines of the views that
 reach it:
 
-1. the view outlines and the watch area's outline are noded together (one
-   ``union_all`` of lines per cell) and polygonized into faces;
+1. the view outlines (cut to a box around the watch area) and the watch area's outline
+   are noded together (one ``union_all`` of lines per cell) and their faces traced
+   (:func:`~lever_grid.core.coverage.faces.trace_faces`, numpy; GEOS's polygonize only
+   where nothing nodes a cell cleanly);
 2. a point inside each face tells whether the face is in the watch area and, through
    an STRtree of those points queried with the (prepared) views, how many views see it;
 3. covered area = faces seen at least once, blind spots = faces seen by none, overlap =
@@ -13,7 +15,8 @@ reach it:
    gathered rather than unioned; see :func:`~lever_grid.core.geometry.group_faces`).
 
 Everything is vectorised with shapely 2; groups of cells run on a few threads (GEOS
-releases the GIL, see :func:`~lever_grid.core.geometry.worker_threads`).
+releases the GIL, see :func:`~lever_grid.core.geometry.worker_threads`), with the
+cyclic garbage collector paused (:func:`~lever_grid.core.geometry.collector_paused`).
 """
 
 from __future__ import annotations

@@ -132,21 +132,15 @@ def _half_edges(xy, start, end, group, n_groups: int) -> _Graph:
     org = _vertex_ids(vx, vy, hgroup)
     ok = np.ones(n_groups, dtype=bool)
     ok[np.unique(hgroup[(dx == 0) & (dy == 0)])] = False
-    # around each vertex by angle: one sort of 8 * vertex + angle + 4 (angle + 4 is in
-    # 0.8..7.2); its rounding cannot swap edges more than 64 of its ulps apart, and
-    # vertices with edges closer than that are reported as not traced
     angle = np.arctan2(dy, dx)
-    key = org * 8.0 + (angle + 4.0)
-    order = np.argsort(key)
+    order = _around_vertices(org, angle)
     pos = np.empty(2 * n, dtype=np.int64)
     pos[order] = np.arange(2 * n)
     around = org[order]
     first_at = np.searchsorted(around, np.arange(int(around[-1]) + 1))
     degree = np.diff(np.r_[first_at, 2 * n])
-    sorted_angle = angle[order]
-    gap = 64 * np.spacing(key[order[-1]])
-    close = (around[1:] == around[:-1]) & ~(sorted_angle[1:] - sorted_angle[:-1] > gap)
-    ok[np.unique(hgroup[order[1:][close]])] = False
+    tie = (around[1:] == around[:-1]) & (angle[order][1:] == angle[order][:-1])
+    ok[np.unique(hgroup[order[1:][tie]])] = False
     head = org[np.arange(2 * n) ^ 1]
     # the next half-edge of a face: clockwise of the twin around the head vertex
     p = pos[np.arange(2 * n) ^ 1] - first_at[head]
@@ -154,6 +148,26 @@ def _half_edges(xy, start, end, group, n_groups: int) -> _Graph:
     count = np.repeat(end - start, 2)
     forward = np.tile(np.array([1, -1]), n)
     return _Graph(nxt, hgroup, org, tail, count, forward, ok)
+
+
+def _around_vertices(org: np.ndarray, angle: np.ndarray) -> np.ndarray:
+    """Half-edges sorted by (origin vertex, angle), exactly as a two-key sort would.
+
+    One sort of 8 * vertex + angle + 4 (angle + 4 is in 0.8..7.2) does it, except where
+    rounding that key could swap two edges of a vertex less than 1e-7 rad apart: the
+    edges of those vertices are sorted again on both keys. (Past 1e7 vertices the key's
+    rounding nears 1e-7 rad: then the two-key sort does all.)
+    """
+    if len(org) and org.max() > 10_000_000:
+        return np.lexsort((angle, org))
+    order = np.argsort(org * 8.0 + (angle + 4.0))
+    around, turned = org[order], angle[order]
+    near = (around[1:] == around[:-1]) & ~(turned[1:] - turned[:-1] > 1e-7)
+    if near.any():
+        sel = np.flatnonzero(np.isin(around, around[1:][near]))
+        sub = order[sel]
+        order[sel] = sub[np.lexsort((angle[sub], org[sub]))]
+    return order
 
 
 def _vertex_ids(x: np.ndarray, y: np.ndarray, group: np.ndarray) -> np.ndarray:
