@@ -12,7 +12,10 @@ Unlike ``shapely.polygonize`` (which holds the GIL, so threads wait on each othe
 work is numpy sorting and gathering. A group whose graph is not what clean noding gives
 (edges leaving a vertex in one direction, an edge with the same face on both sides, a
 component without exactly one outside) is reported as not traced, so the caller can
-node it again.
+node it again. Crossings that noding missed are not looked for: the caller checks that
+the linework is simple (``shapely.is_simple``), as it did for ``polygonize``. A face
+whose boundary touches itself at a vertex is mended with ``make_valid`` (the touching
+loop becomes a hole, as GEOS's polygonize makes it).
 """
 
 from __future__ import annotations
