@@ -38,25 +38,12 @@ def trace_faces(noded: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     out).
     """
     noded = np.asarray(noded, dtype=object)
-    n_groups = len(noded)
-    ok = np.ones(n_groups, dtype=bool)
+    ok = np.ones(len(noded), dtype=bool)
     no_faces = np.empty(0, dtype=object), np.empty(0, dtype=np.int64), ok
-    parts, group = shapely.get_parts(noded, return_index=True)
-    if len(parts) == 0:
+    xy, start, end, group = _edges(noded, ok)
+    if len(start) == 0:
         return no_faces
-    xy, part_of = shapely.get_coordinates(parts, return_index=True)
-    size = np.bincount(part_of, minlength=len(parts))
-    start = np.concatenate([[0], np.cumsum(size)[:-1]]).astype(np.int64)
-    end = start + size - 1
-    closed = np.zeros(len(parts), dtype=bool)
-    some = size > 0
-    closed[some] = np.all(xy[start[some]] == xy[end[some]], axis=1)
-    real = (size >= 4) | ((size >= 2) & ~closed)
-    ok[np.unique(group[some & ~real])] = False
-    keep = np.flatnonzero(real)
-    if len(keep) == 0:
-        return no_faces
-    graph = _half_edges(xy, start[keep], end[keep], group[keep], n_groups)
+    graph = _half_edges(xy, start, end, group, len(noded))
     ok &= graph.ok
     cycle, rank = _cycles(graph.nxt)
     n_cycles = int(cycle.max()) + 1
@@ -82,21 +69,43 @@ def trace_faces(noded: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     order = np.lexsort((is_hole, owner))
     ring_list = rings.make(np.concatenate([shells, holes])[order])
     faces = shapely.polygons(ring_list, indices=np.searchsorted(shells, owner[order]))
-    # a face whose boundary touches itself (a building meeting the block at one corner)
-    # is one cycle through that vertex twice; GEOS makes the touching loop a hole
     pinched = _pinched(graph.org, cycle, n_cycles)[np.concatenate([shells, holes])]
     fix = np.unique(np.searchsorted(shells, owner[pinched]))
     if len(fix):
         holes_area = np.zeros(len(shells))  # (outside cycles have negative areas)
         np.add.at(holes_area, np.searchsorted(shells, parent[holes]), area[holes])
-        want = area[shells[fix]] + holes_area[fix]
-        fixed = shapely.make_valid(faces[fix])
-        good = (shapely.get_type_id(fixed) == 3) & (
-            np.abs(shapely.area(fixed) - want) <= 1e-9 * want + 1e-12)
-        faces[fix] = fixed
-        ok[cycle_group[shells[fix[~good]]]] = False
+        bad = _mend_pinched(faces, fix, area[shells[fix]] + holes_area[fix])
+        ok[cycle_group[shells[fix[bad]]]] = False
     keep = ok[cycle_group[shells]]
     return faces[keep], cycle_group[shells][keep], ok
+
+
+def _edges(noded: np.ndarray, ok: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The coordinates of every line part and the first / last coordinate and group of
+    the parts that are edges (degenerate parts mark their group not ``ok``)."""
+    parts, group = shapely.get_parts(noded, return_index=True)
+    xy, part_of = shapely.get_coordinates(parts, return_index=True)
+    size = np.bincount(part_of, minlength=len(parts))
+    start = (np.cumsum(size) - size).astype(np.int64)
+    end = start + size - 1
+    closed = np.zeros(len(parts), dtype=bool)
+    some = size > 0
+    closed[some] = np.all(xy[start[some]] == xy[end[some]], axis=1)
+    real = (size >= 4) | ((size >= 2) & ~closed)
+    ok[np.unique(group[some & ~real])] = False
+    return xy, start[real], end[real], group[real]
+
+
+def _mend_pinched(faces: np.ndarray, fix: np.ndarray, want: np.ndarray) -> np.ndarray:
+    """Mend (in place) the faces ``fix`` whose boundary touches itself at a vertex: one
+    cycle passes there twice, and GEOS's polygonize makes the touching loop a hole, as
+    ``make_valid`` does. Returns which could not be mended to one polygon of area
+    ``want``."""
+    fixed = shapely.make_valid(faces[fix])
+    good = (shapely.get_type_id(fixed) == 3) & (
+        np.abs(shapely.area(fixed) - want) <= 1e-9 * want + 1e-12)
+    faces[fix] = fixed
+    return ~good
 
 
 def _pinched(org: np.ndarray, cycle: np.ndarray, n_cycles: int) -> np.ndarray:
