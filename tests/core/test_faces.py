@@ -130,16 +130,21 @@ def test_same_faces_whatever_the_order_direction_or_place(change):
         assert shapely.equals(base[a], moved[b]).all()
 
 
-def test_dangles_and_unclosed_lines_are_reported_not_traced():
-    """A line sticking out of a square (GEOS drops it as a dangle): the group is reported
-    as not traced, the other group still traced."""
+def test_dangles_and_cut_edges_are_dropped_as_polygonize_drops_them():
+    """A line sticking out of a square (a dangle), and a slit joining a square to a
+    square inside it (a cut edge, the same face on both sides): GEOS drops both; so do
+    we, and the faces are GEOS's."""
     square = shapely.box(0, 0, 10, 10).exterior
-    dangle = shapely.LineString([(10, 5), (15, 5)])
-    noded = np.array([shapely.union_all([square, dangle]), square], dtype=object)
+    dangle = shapely.LineString([(10, 5), (15, 5), (15, 8)])
+    inner = shapely.box(4, 4, 6, 6).exterior
+    slit = shapely.LineString([(0, 5), (4, 5)])
+    noded = np.array([shapely.union_all([square, dangle]), square,
+                      shapely.union_all([square, inner, slit])], dtype=object)
     faces, group, ok = trace_faces(noded)
-    assert ok.tolist() == [False, True]
-    assert group.tolist() == [1]
-    assert shapely.area(faces).tolist() == [100.0]
+    assert ok.tolist() == [True, True, True]
+    assert sorted(zip(group.tolist(), shapely.area(faces).tolist(), strict=True)) == [
+        (0, 100.0), (1, 100.0), (2, 4.0), (2, 96.0)]
+    _assert_same_faces(noded)
 
 
 def test_groups_without_lines_have_no_faces():

@@ -35,20 +35,44 @@ def trace_faces(noded: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
     Returns the faces (Polygons, holes included), the group of each face, and per group
     whether its linework could be traced (the faces of a group that could not are left
-    out).
+    out). Dangles and cut edges (an edge with the same face on both sides: a slit in an
+    occluded view, say) are dropped and the group traced again, as GEOS's polygonize
+    drops them.
     """
     noded = np.asarray(noded, dtype=object)
     ok = np.ones(len(noded), dtype=bool)
-    no_faces = np.empty(0, dtype=object), np.empty(0, dtype=np.int64), ok
     xy, start, end, group = _edges(noded, ok)
-    if len(start) == 0:
-        return no_faces
-    graph = _half_edges(xy, start, end, group, len(noded))
+    faces, face_group = [np.empty(0, dtype=object)], [np.empty(0, dtype=np.int64)]
+    for _ in range(_PRUNE_ROUNDS):
+        if len(start) == 0:
+            break
+        f, g, cut = _trace(xy, start, end, group, ok)
+        faces.append(f)
+        face_group.append(g)
+        again = np.isin(group, group[cut]) & ~cut
+        start, end, group = start[again], end[again], group[again]
+    ok[np.unique(group)] = False  # still cut edges after the last round
+    return np.concatenate(faces), np.concatenate(face_group), ok
+
+
+#: Rounds of dropping dangles and cut edges (each round drops the outermost edge of a
+#: dangling chain; noded view outlines have chains of one or two edges).
+_PRUNE_ROUNDS = 6
+
+
+def _trace(xy, start, end, group, ok) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One round of :func:`trace_faces` on the edges ``start..end`` of ``xy``: the faces
+    of the groups without cut edges, and which edges are cut edges (their groups are
+    left for the next round; other faults clear ``ok``)."""
+    no_faces = np.empty(0, dtype=object), np.empty(0, dtype=np.int64)
+    graph = _half_edges(xy, start, end, group, len(ok))
     ok &= graph.ok
     cycle, rank = _cycles(graph.nxt)
     n_cycles = int(cycle.max()) + 1
     twin = np.arange(len(cycle)) ^ 1
-    ok[np.unique(graph.group[cycle == cycle[twin]])] = False  # a dangle or a bridge
+    cut = cycle[0::2] == cycle[1::2]
+    retry = np.zeros(len(ok), dtype=bool)  # groups with cut edges: no faces this round
+    retry[group[cut]] = True
     cycle_group = np.zeros(n_cycles, dtype=np.int64)
     cycle_group[cycle] = graph.group
     idx, ring_of = _ring_coordinates(graph, cycle, rank)
@@ -56,13 +80,15 @@ def trace_faces(noded: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     component = _components(cycle, twin, n_cycles)
     outside = area <= 0
     per_component = np.bincount(component[outside], minlength=int(component.max()) + 1)
-    ok[np.unique(cycle_group[per_component[component] != 1])] = False
+    odd = np.unique(cycle_group[per_component[component] != 1])  # (cut edges make some)
+    ok[odd[~retry[odd]]] = False
+    usable = ok & ~retry
     rings = _Rings(xy, idx, ring_of)
-    shells = np.flatnonzero(~outside & ok[cycle_group])
+    shells = np.flatnonzero(~outside & usable[cycle_group])
     if len(shells) == 0:
-        return no_faces
+        return *no_faces, cut
     parent = _parent_faces(rings, shells, area, cycle_group, component,
-                           np.flatnonzero(outside & ok[cycle_group]))
+                           np.flatnonzero(outside & usable[cycle_group]))
     holes = np.flatnonzero(parent >= 0)
     owner = np.concatenate([shells, parent[holes]])
     is_hole = np.concatenate([np.zeros(len(shells), bool), np.ones(len(holes), bool)])
@@ -77,7 +103,7 @@ def trace_faces(noded: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         bad = _mend_pinched(faces, fix, area[shells[fix]] + holes_area[fix])
         ok[cycle_group[shells[fix[bad]]]] = False
     keep = ok[cycle_group[shells]]
-    return faces[keep], cycle_group[shells][keep], ok
+    return faces[keep], cycle_group[shells][keep], cut
 
 
 def _edges(noded: np.ndarray, ok: np.ndarray) -> tuple[np.ndarray, ...]:
