@@ -15,7 +15,7 @@ import shapely
 __all__ = [
     "group_union", "group_faces", "snap_grid", "worker_threads", "balanced_chunks", "map_threads",
     "private_copies", "interior_points", "polygonal", "clean_polygons", "road_pieces",
-    "expand_pairs", "collector_paused",
+    "expand_pairs", "run_steps", "collector_paused",
 ]
 
 
@@ -274,6 +274,13 @@ def road_pieces(cells: np.ndarray, roads: np.ndarray
     return pieces[piece_i], cell_i, 1.0 / share[piece_i]
 
 
+def run_steps(counts: np.ndarray) -> np.ndarray:
+    """0, 1, ..., ``counts[k] - 1`` for every k, concatenated: each item's position in
+    its run when runs of those lengths are laid end to end."""
+    counts = np.asarray(counts, dtype=np.int64)
+    return np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+
+
 def expand_pairs(keys: np.ndarray, values: np.ndarray,
                  queries: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """For each query k, every ``values[j]`` whose ``keys[j] == queries[k]``.
@@ -285,5 +292,5 @@ def expand_pairs(keys: np.ndarray, values: np.ndarray,
     start = np.searchsorted(keys, queries, "left")
     n = np.searchsorted(keys, queries, "right") - start
     k = np.repeat(np.arange(len(queries)), n)
-    pos = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n) + np.repeat(start, n)
+    pos = run_steps(n) + np.repeat(start, n)
     return k, values[pos]

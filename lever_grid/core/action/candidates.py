@@ -8,6 +8,7 @@ import pandas as pd
 import shapely
 
 from ..errors import InputError
+from ..geometry import run_steps
 
 __all__ = ["DEFAULT_SPACING_M", "heading_set", "candidate_ids", "road_candidates"]
 
@@ -90,7 +91,7 @@ def road_candidates(roads: np.ndarray, spacing: float, area: shapely.Geometry | 
     per = np.floor(length / spacing + 0.5).astype(np.int64)
     per = np.maximum(per, 1)
     line_i = np.repeat(np.arange(len(noded)), per)
-    k = np.arange(per.sum()) - np.repeat(np.cumsum(per) - per, per)
+    k = run_steps(per)
     step = length[line_i] / per[line_i]
     along = shapely.line_interpolate_point(noded[line_i], (k + 0.5) * step[line_i])
     xy = np.concatenate([junction_xy, shapely.get_coordinates(along)])

@@ -486,10 +486,11 @@ def _clipped_outlines(outlines: np.ndarray, local: np.ndarray, watch: np.ndarray
     ext = shapely.bounds(outlines)
     out = (ext[:, :2] < box[local, :2]).any(axis=1) | (ext[:, 2:] > box[local, 2:]).any(axis=1)
     outlines = outlines.copy()
-    cut_cells = np.unique(local[out])
-    for c in cut_cells:  # one GEOS call per watch area, not per view
-        sel = np.flatnonzero(out & (local == c))
-        outlines[sel] = shapely.clip_by_rect(outlines[sel], *box[c])
+    cut = np.flatnonzero(out)
+    cut = cut[np.argsort(local[cut], kind="stable")]
+    cut_cells, first = np.unique(local[cut], return_index=True)
+    for c, sel in zip(cut_cells, np.split(cut, first[1:]) if len(cut) else [], strict=True):
+        outlines[sel] = shapely.clip_by_rect(outlines[sel], *box[c])  # one call per area
     frames = shapely.boundary(shapely.box(*box[cut_cells].T))
     lines = np.concatenate([outlines, shapely.boundary(watch), frames])
     line_cell = np.concatenate([local, np.arange(len(watch)), cut_cells])

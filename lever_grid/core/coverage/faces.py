@@ -25,7 +25,7 @@ import shapely
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from ..geometry import expand_pairs
+from ..geometry import expand_pairs, run_steps
 
 __all__ = ["trace_faces"]
 
@@ -75,15 +75,14 @@ def _trace(xy, start, end, group, ok) -> tuple[np.ndarray, np.ndarray, np.ndarra
     retry[group[cut]] = True
     cycle_group = np.zeros(n_cycles, dtype=np.int64)
     cycle_group[cycle] = graph.group
-    idx, ring_of = _ring_coordinates(graph, cycle, rank)
-    area = _signed_areas(xy[idx, 0], xy[idx, 1], ring_of, n_cycles)
+    rings = _Rings(xy, *_ring_coordinates(graph, cycle, rank))
+    area = _signed_areas(xy[rings.idx, 0], xy[rings.idx, 1], rings.ring_of, rings.first)
     component = _components(cycle, twin, n_cycles)
     outside = area <= 0
     per_component = np.bincount(component[outside], minlength=int(component.max()) + 1)
     odd = np.unique(cycle_group[per_component[component] != 1])  # (cut edges make some)
     ok[odd[~retry[odd]]] = False
     usable = ok & ~retry
-    rings = _Rings(xy, idx, ring_of)
     shells = np.flatnonzero(~outside & usable[cycle_group])
     if len(shells) == 0:
         return *no_faces, cut
@@ -252,7 +251,7 @@ def _cycles(nxt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     while not leader[link].all():  # rank: steps from link to the element (leader: 0)
         rank = rank + rank[link]
         link = link[link]
-    uniq, cycle = np.unique(label, return_inverse=True)
+    cycle = np.unique(label, return_inverse=True)[1]
     return cycle.reshape(-1), rank
 
 
@@ -266,23 +265,22 @@ def _ring_coordinates(graph: _Graph, cycle, rank) -> tuple[np.ndarray, np.ndarra
     """Indices of every cycle's coordinates in the order of the cycle, and their cycle."""
     order = np.lexsort((rank, cycle))
     count = graph.count[order]
-    offset = np.cumsum(count) - count
-    step = np.arange(int(count.sum())) - np.repeat(offset, count)
-    idx = np.repeat(graph.first[order], count) + np.repeat(graph.forward[order], count) * step
+    idx = np.repeat(graph.first[order], count) + np.repeat(graph.forward[order], count) * (
+        run_steps(count))
     return idx, np.repeat(cycle[order], count)
 
 
-def _signed_areas(x: np.ndarray, y: np.ndarray, ring_of: np.ndarray, n_rings: int
+def _signed_areas(x: np.ndarray, y: np.ndarray, ring_of: np.ndarray, first: np.ndarray
                   ) -> np.ndarray:
-    """Signed area (counter-clockwise positive) of rings given as runs of coordinates,
-    each taken relative to its ring's first point (no cancellation far from the origin)."""
-    first = np.searchsorted(ring_of, np.arange(n_rings))
+    """Signed area (counter-clockwise positive) of rings given as runs of coordinates
+    (``first``: where each run starts), each taken relative to its ring's first point (no
+    cancellation far from the origin)."""
     x = x - np.repeat(x[first], np.diff(np.r_[first, len(x)]))
     y = y - np.repeat(y[first], np.diff(np.r_[first, len(y)]))
     # the closing segment runs from the last point back to the first (0, 0): no term
     cross = x[:-1] * y[1:] - x[1:] * y[:-1]
     cross[np.flatnonzero(ring_of[1:] != ring_of[:-1])] = 0.0
-    return 0.5 * np.bincount(ring_of[:-1], weights=cross, minlength=n_rings)
+    return 0.5 * np.bincount(ring_of[:-1], weights=cross, minlength=len(first))
 
 
 class _Rings:
@@ -296,10 +294,7 @@ class _Rings:
     def make(self, which: np.ndarray) -> np.ndarray:
         """LinearRings of the cycles ``which`` (in that order)."""
         count = np.diff(np.r_[self.first, len(self.ring_of)])[which]
-        offset = np.cumsum(count) - count
-        pos = np.repeat(self.first[which], count) + np.arange(int(count.sum())) - np.repeat(
-            offset, count)
-        at = self.idx[pos]
+        at = self.idx[np.repeat(self.first[which], count) + run_steps(count)]
         return shapely.linearrings(self.xy[at, 0], self.xy[at, 1],
                                    indices=np.repeat(np.arange(len(which)), count))
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import shapely
 
+from ..geometry import run_steps
+
 __all__ = ["QUAD_SEGS", "view_polygons", "sector_segments"]
 
 
@@ -144,7 +146,7 @@ def _sectors(points, radius, heading, fov, quad_segs) -> np.ndarray:
     n_arc = n_seg + 1  # arc vertices, both ends included
     ring_len = n_arc + 2  # apex, arc ..., apex (closing)
     row = np.repeat(np.arange(len(points)), ring_len)
-    k = np.arange(ring_len.sum()) - np.repeat(np.cumsum(ring_len) - ring_len, ring_len)
+    k = run_steps(ring_len)
     on_arc = (k >= 1) & (k <= n_arc[row])
     frac = np.where(on_arc, (k - 1) / n_seg[row], 0.0)
     azimuth = np.radians(heading[row] - fov[row] / 2.0 + fov[row] * frac)

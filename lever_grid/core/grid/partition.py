@@ -36,7 +36,7 @@ from scipy.sparse.csgraph import connected_components
 
 from ..crs import MetricFrame, check_coordinates, to_metric
 from ..errors import InputError, location_of
-from ..geometry import group_union, road_pieces
+from ..geometry import group_union, road_pieces, run_steps
 from ..inputs.cells import normalize_polygons
 from ..progress import Progress
 from .levels import road_levels
@@ -113,7 +113,7 @@ class _Graph:
         """(face, neighbour, shared length) for every edge of the given faces."""
         start, stop = self.m.indptr[faces], self.m.indptr[faces + 1]
         n = stop - start
-        pos = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n) + np.repeat(start, n)
+        pos = run_steps(n) + np.repeat(start, n)
         return np.repeat(faces, n), self.m.indices[pos], self.m.data[pos]
 
     def connected(self, faces: np.ndarray) -> bool:

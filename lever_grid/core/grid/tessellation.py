@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import shapely
 
-from ..geometry import group_union
+from ..geometry import group_union, run_steps
 
 __all__ = ["SPACING_M", "STRETCH_M", "road_midlines"]
 
@@ -40,7 +40,7 @@ def _stretches(roads: np.ndarray, stretch_m: float) -> np.ndarray:
     if (n == 1).all():
         return roads
     line = np.repeat(np.arange(len(roads)), n)
-    k = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
+    k = run_steps(n)
     return _substrings(roads[line], k / n[line], (k + 1) / n[line])
 
 
@@ -94,7 +94,7 @@ def road_midlines(enclosures: np.ndarray, roads: np.ndarray, selected: np.ndarra
     length = shapely.length(parts)
     n = np.maximum(np.ceil(length / spacing), 2).astype(np.int64)
     label = np.repeat(np.arange(len(parts)), n)
-    k = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
+    k = run_steps(n)
     points = shapely.line_interpolate_point(parts[label], (k + 0.5) / n[label], normalized=True)
     xy = shapely.get_coordinates(points)
     _, first = np.unique(np.round(xy, 6), axis=0, return_index=True)
