@@ -251,3 +251,20 @@ def test_bow_tie_building_is_repaired_logged_and_occludes(two_cells):
     assert not view.contains(shapely.Point(x0 + 62, y0 + 50))  # behind the west triangle
     assert view.contains(shapely.Point(x0 + 35, y0 + 50))  # in front of it
     assert view.intersection(repaired).area < 1e-6
+
+
+def test_cut_views_lose_their_rounding_spikes():
+    """A part a few ulps wide (the bundled sample's camera C022 had one of 2.5e-10 m²
+    along a shadow edge) is dropped; real parts, however small, stay."""
+    from lever_grid.core.coverage.shadows import without_slivers
+
+    whole = shapely.box(0, 0, 10, 10)
+    small = shapely.box(20, 0, 20.01, 0.01)  # 1 cm², 1 cm wide: kept
+    spike = shapely.Polygon([(30, 0), (30 + 1e-10, 0), (30, 5)])
+    got = without_slivers(np.array([shapely.MultiPolygon([whole, spike]),
+                                    shapely.MultiPolygon([whole, small, spike]), spike,
+                                    shapely.MultiPolygon([whole, small])], dtype=object))
+    assert shapely.equals(got[0], whole)
+    assert shapely.equals(got[1], shapely.MultiPolygon([whole, small]))
+    assert shapely.is_empty(got[2])
+    assert shapely.equals(got[3], shapely.MultiPolygon([whole, small]))

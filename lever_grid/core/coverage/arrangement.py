@@ -4,12 +4,16 @@ All geometry is expected in one metric CRS. The work is done per cell on the pla
 subdivision ("arrangement") of the cell's watch area by the outlines of the views that
 reach it:
 
-1. the view outlines (cut to a box around the watch area) and the watch area's outline
-   are noded together (one ``union_all`` of lines per cell) and their faces traced
-   (:func:`~lever_grid.core.coverage.faces.trace_faces`, numpy; GEOS's polygonize only
-   where nothing nodes a cell cleanly);
-2. a point inside each face tells whether the face is in the watch area and, through
-   an STRtree of those points queried with the (prepared) views, how many views see it;
+1. the view outlines (cut to a box around the watch area) and the watch area's outline,
+   all oriented with their polygon's interior on the right, are noded together (GEOS's
+   iterated noder, one ``shapely.node`` per cell) and their faces traced
+   (:func:`~lever_grid.core.coverage.faces.trace`, numpy);
+2. how many views see each face, and whether it lies in the watch area, follow from
+   walking across the edges (:mod:`~lever_grid.core.coverage.walk`: crossing a view's
+   outline from left to right enters that view) from one point test per watch ring;
+   where that cannot be done (the noder dropped a duplicate edge, say) a point inside
+   each face is tested against an STRtree of the views; cells the floating-point noding
+   fails are snap-rounded (``union_all`` on a grid) and tested that way;
 3. covered area = faces seen at least once, blind spots = faces seen by none, overlap =
    faces grouped by their count (faces of a group rarely share an edge, so they are
    gathered rather than unioned; see :func:`~lever_grid.core.geometry.group_faces`).
@@ -34,13 +38,13 @@ from ..geometry import (
     interior_points,
     map_threads,
     polygonal,
-    private_copies,
     road_pieces,
     snap_grid,
     worker_threads,
 )
 from ..progress import Progress
-from .faces import trace_faces
+from .faces import Traced, trace
+from .walk import part_lines, walk
 
 __all__ = ["DEFAULT_ROAD_WIDTH_M", "Coverage", "watch_areas", "coverage_by_cell", "snap_unit",
            "road_lengths"]
@@ -407,42 +411,46 @@ def _arrangement(cells_here: np.ndarray, watch: np.ndarray, views: np.ndarray,
                  cell_i: np.ndarray, view_i: np.ndarray, grids: tuple[float, ...]) -> tuple:
     """Faces of ``cells_here``'s watch areas cut by the outlines of their views.
 
-    Outlines are noded with floating precision; a cell whose noded linework is not
-    simple, or whose faces do not add up to its watch area, is noded again with
-    snap-rounding on each of ``grids`` in turn (GEOS 3.11 sometimes loses or fails to
-    node edges that run along building walls, where the watch outline and occluded views
-    nearly coincide). Returns (faces, their cell, how many views see each, cell of each
-    camera that sees a positive area of that cell, cells that needed snapping); faces
-    outside the watch area are left out.
+    Outlines are noded with floating precision; a cell whose noding fails, or whose faces
+    do not add up to its watch area, is noded again with snap-rounding on each of
+    ``grids`` in turn (GEOS 3.11 sometimes loses or fails to node edges that run along
+    building walls, where the watch outline and occluded views nearly coincide). Returns
+    (faces, their cell, how many views see each, cell of each camera that sees a
+    positive area of that cell, cells that needed snapping, cells whose faces may share
+    an edge); faces outside the watch area are left out.
     """
     local = np.searchsorted(cells_here, cell_i)
     k = len(cells_here)
     mine = _own_views(views, view_i)
-    lines, line_cell = _clipped_outlines(shapely.boundary(mine), local, watch[cells_here])
-    area = shapely.area(watch[cells_here])
+    own_watch = shapely.normalize(watch[cells_here])  # (outlines: interior on the right)
+    shapely.prepare(own_watch)
+    lines, line_cell, line_role = _clipped_outlines(shapely.boundary(mine), local, own_watch)
+    area = shapely.area(own_watch)
     todo = np.arange(k)
-    faces_l, local_l, probe_l = [], [], []
+    found: list[tuple] = []
     snapped = np.zeros(k, dtype=bool)
     line_len = np.bincount(line_cell, weights=shapely.length(lines), minlength=k)
     coincident = np.ones(k, dtype=bool)
     for grid in (None, *grids):
         take = np.isin(line_cell, todo)
-        noded = group_union(lines[take], np.searchsorted(todo, line_cell[take]), len(todo),
-                            grid_size=grid)
-        faces, which, traced = trace_faces(noded)
-        probe = interior_points(faces)
-        face_local = todo[which]
-        inside = shapely.contains(watch[cells_here][face_local], probe)
-        total = np.bincount(which[inside], weights=shapely.area(faces[inside]),
-                            minlength=len(todo))
-        good = traced & shapely.is_simple(noded) & (
-            np.abs(total - area[todo]) <= 1e-9 * area[todo] + 1e-9)
-        if grid is None:  # noding merged overlapping edges: faces may share an edge
+        which_line = np.searchsorted(todo, line_cell[take])
+        if grid is None:
+            noded, traced, face_n, inside, pairs = _walked_faces(
+                lines[take], which_line, line_role[take], todo, own_watch, local, mine)
             coincident[todo] = shapely.length(noded) < line_len[todo] * (1 - 1e-9)
+        else:
+            noded = group_union(lines[take], which_line, len(todo), grid_size=grid)
+            traced = trace(noded)
+            traced.ok &= shapely.is_simple(noded)
+            face_n, inside, pairs = _probed_faces(traced, traced.ok, todo, own_watch, local,
+                                                  mine)
+        which = traced.group
+        total = np.bincount(which[inside], weights=shapely.area(traced.faces[inside]),
+                            minlength=len(todo))
+        good = traced.ok & (np.abs(total - area[todo]) <= 1e-9 * area[todo] + 1e-9)
         keep = inside & good[which]
-        faces_l.append(faces[keep])
-        local_l.append(face_local[keep])
-        probe_l.append(probe[keep])
+        found.append((traced.faces[keep], todo[which[keep]], face_n[keep],
+                      pairs[good[np.searchsorted(todo, local[pairs])]]))
         if grid is not None:
             snapped[todo[good]] = True
         todo = todo[~good]
@@ -453,28 +461,117 @@ def _arrangement(cells_here: np.ndarray, watch: np.ndarray, views: np.ndarray,
         take = np.isin(line_cell, todo)
         noded = group_union(lines[take], np.searchsorted(todo, line_cell[take]), len(todo))
         faces, which = shapely.get_parts(shapely.polygonize(noded[:, None]), return_index=True)
-        face_local = todo[which]
         probe = interior_points(faces)
-        inside = shapely.contains(watch[cells_here][face_local], probe)
-        faces_l.append(faces[inside])
-        local_l.append(face_local[inside])
-        probe_l.append(probe[inside])
-    faces, face_local = np.concatenate(faces_l), np.concatenate(local_l)
-    probe = np.concatenate(probe_l)
-    # how many of the cell's own views contain each face's probe point
-    face_j, pair_j = shapely.STRtree(probe).query(mine, predicate="contains")[::-1]
-    same = local[pair_j] == face_local[face_j]
-    face_j, pair_j = face_j[same], pair_j[same]
-    counts = np.bincount(face_j, minlength=len(faces))
-    cam_pairs = np.unique(pair_j)  # (cell, view) pairs that see a face of the cell
+        inside = shapely.contains(own_watch[todo[which]], probe)
+        face_n, pairs = _probe_counts(probe[inside], todo[which[inside]], local, mine)
+        found.append((faces[inside], todo[which[inside]], face_n, pairs))
+    faces, face_local, counts, pairs = (np.concatenate([f[j] for f in found]) for j in range(4))
+    cam_pairs = np.unique(pairs)  # (cell, view) pairs that see a face of the cell
     return (faces, cells_here[face_local], counts, cell_i[cam_pairs], cells_here[snapped],
             cells_here[coincident | snapped])
 
 
+def _walked_faces(lines, which_line, line_role, todo, own_watch, local, mine) -> tuple:
+    """The floating-point pass of :func:`_arrangement`: faces and their view counts by
+    walking the arrangement (:mod:`.walk`), by a point in each face where that fails.
+
+    Returns the noded linework, the traced faces, views per face, which faces lie in the
+    watch area, and the (cell, view) pairs that see a face inside.
+    """
+    n = len(todo)
+    noded, done, parts, part_group, part_role = _node(lines, which_line, n, line_role)
+    traced = trace(noded)
+    traced.ok &= done
+    line_ends = np.hstack([shapely.get_coordinates(shapely.get_point(parts, j)) for j in (0, -1)])
+    line_of = part_lines(traced.ends, traced.part_group, line_ends, part_group)
+    e_line = line_of[traced.part]
+    e_group = traced.part_group[traced.part]
+    walkable = traced.ok.copy()
+    walkable[e_group[e_line < 0]] = False
+    role = np.where(e_line >= 0, part_role[np.maximum(e_line, 0)], -2)
+    step = np.stack([role >= 0, role == -1], axis=1).astype(np.int64)
+    # roots: the face on the inner side of each watch ring's first part
+    ring = np.flatnonzero((role == -1) & walkable[e_group])
+    ring = ring[np.unique(e_line[ring], return_index=True)[1]]
+    roots = np.unique(traced.right[ring])
+    walkable[e_group[ring][traced.right[ring] < 0]] = False
+    roots = roots[roots >= 0]
+    root_n, root_pairs = _probe_counts(interior_points(traced.faces[roots]),
+                                       todo[traced.group[roots]], local, mine)
+    value, settled = walk(len(traced.faces), traced.left, traced.right, step, roots,
+                          np.stack([root_n, np.ones(len(roots), dtype=np.int64)], axis=1))
+    walkable[traced.group[~settled]] = False
+    walked = walkable[traced.group]
+    face_n = value[:, 0]
+    inside = walked & (value[:, 1] == 1)
+    sees = (role >= 0) & walkable[e_group] & (traced.right >= 0)
+    sees[sees] = inside[traced.right[sees]]
+    pairs = [role[sees], root_pairs[walkable[np.searchsorted(todo, local[root_pairs])]]]
+    rest = ~walkable
+    if rest.any():
+        probed_n, probed_inside, probed_pairs = _probed_faces(traced, rest, todo, own_watch,
+                                                              local, mine)
+        face_n = np.where(walked, face_n, probed_n)
+        inside |= probed_inside
+        pairs.append(probed_pairs)
+    return noded, traced, face_n, inside, np.concatenate(pairs)
+
+
+def _probed_faces(traced: Traced, groups: np.ndarray, todo, own_watch, local, mine) -> tuple:
+    """Views per face and which faces lie in the watch area, by a point inside each face
+    of the traced ``groups`` (bool per group); and the (cell, view) pairs that see one."""
+    face_n = np.zeros(len(traced.faces), dtype=np.int64)
+    inside = np.zeros(len(traced.faces), dtype=bool)
+    sel = np.flatnonzero(groups[traced.group] & traced.ok[traced.group])
+    probe = interior_points(traced.faces[sel])
+    cell = todo[traced.group[sel]]
+    inside[sel] = shapely.contains(own_watch[cell], probe)
+    sel, probe, cell = sel[inside[sel]], probe[inside[sel]], cell[inside[sel]]
+    face_n[sel], pairs = _probe_counts(probe, cell, local, mine)
+    return face_n, inside, pairs
+
+
+def _probe_counts(probe: np.ndarray, probe_cell: np.ndarray, local: np.ndarray,
+                  mine: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """How many of its cell's views contain each probe point (``local``: the cell of each
+    view in ``mine``), and the views that contain one."""
+    face_j, pair_j = shapely.STRtree(probe).query(mine, predicate="contains")[::-1]
+    same = local[pair_j] == probe_cell[face_j]
+    return np.bincount(face_j[same], minlength=len(probe)), pair_j[same]
+
+
+def _node(lines: np.ndarray, group: np.ndarray, n: int, role: np.ndarray) -> tuple:
+    """Each group's lines noded in floating point, and where that worked; and the line
+    parts as noded (in each group's order), their group and their ``role``.
+
+    GEOS's iterated noder (``shapely.node``) repeats its pass until one finds no crossing
+    left inside a segment, so what it returns needs no simplicity check; a group it gives
+    up on (it raises) is marked not done, for the caller to snap-round.
+    """
+    parts, which = shapely.get_parts(lines, return_index=True)
+    order = np.argsort(group[which], kind="stable")
+    parts, which = parts[order], which[order]
+    multi = shapely.multilinestrings(parts, indices=group[which],
+                                     out=np.full(n, None, dtype=object))
+    done = ~shapely.is_missing(multi)
+    try:
+        noded = shapely.node(multi)
+    except shapely.errors.GEOSException:  # rare: one group at a time, to find which
+        noded = np.full(n, None, dtype=object)
+        for k in np.flatnonzero(done):
+            try:
+                noded[k] = shapely.node(multi[k])
+            except shapely.errors.GEOSException:
+                done[k] = False
+    return noded, done, parts, group[which], role[which]
+
+
 def _clipped_outlines(outlines: np.ndarray, local: np.ndarray, watch: np.ndarray
-                      ) -> tuple[np.ndarray, np.ndarray]:
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The lines to node for each watch area: its outline, and its views' outlines cut to
-    a box a little larger than the watch area (closed by that box's outline).
+    a box a little larger than the watch area (closed by that box's outline); with the
+    watch area of each line and its role (the view it outlines, -1: the watch area's
+    outline, -2: the box).
 
     What lies outside the box only makes faces outside the watch area, which are thrown
     away: a third of all faces on the synthetic city. The box's edges run 2 % of its size
@@ -492,16 +589,19 @@ def _clipped_outlines(outlines: np.ndarray, local: np.ndarray, watch: np.ndarray
     for c, sel in zip(cut_cells, np.split(cut, first[1:]) if len(cut) else [], strict=True):
         outlines[sel] = shapely.clip_by_rect(outlines[sel], *box[c])  # one call per area
     frames = shapely.boundary(shapely.box(*box[cut_cells].T))
-    lines = np.concatenate([outlines, shapely.boundary(watch), frames])
-    line_cell = np.concatenate([local, np.arange(len(watch)), cut_cells])
+    lines = np.concatenate([shapely.boundary(watch), outlines, frames])
+    line_cell = np.concatenate([np.arange(len(watch)), local, cut_cells])
+    role = np.concatenate([np.full(len(watch), -1), np.arange(len(outlines)),
+                           np.full(len(cut_cells), -2)])
     keep = ~shapely.is_empty(lines)
-    return lines[keep], line_cell[keep]
+    return lines[keep], line_cell[keep], role[keep]
 
 
 def _own_views(views: np.ndarray, view_i: np.ndarray) -> np.ndarray:
-    """``views[view_i]`` as prepared copies private to the calling thread."""
+    """``views[view_i]`` as prepared copies private to the calling thread, normalised
+    (exterior rings clockwise, holes anticlockwise: the interior lies on the right)."""
     uniq, inverse = np.unique(view_i, return_inverse=True)
-    own = private_copies(views[uniq])
+    own = shapely.normalize(views[uniq])
     shapely.prepare(own)
     return own[inverse.reshape(-1)]
 

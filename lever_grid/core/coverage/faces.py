@@ -1,7 +1,7 @@
 """Faces of noded linework, traced in numpy (a replacement for ``shapely.polygonize``).
 
-The linework of each group (one noded (Multi)LineString per group, as ``union_all``
-returns it: lines meet only at their end points) is read as a planar graph whose edges
+The linework of each group (one noded (Multi)LineString per group, as ``shapely.node``
+or ``union_all`` return it: lines meet only at their end points) is read as a planar graph whose edges
 are the line parts. Half-edges are sorted by angle around their origin; the next
 half-edge of a face is the one just clockwise of the twin, so every bounded face is
 traced counter-clockwise and the outside of each connected component clockwise. A
@@ -12,13 +12,16 @@ Unlike ``shapely.polygonize`` (which holds the GIL, so threads wait on each othe
 work is numpy sorting and gathering. A group whose graph is not what clean noding gives
 (edges leaving a vertex in one direction, an edge with the same face on both sides, a
 component without exactly one outside) is reported as not traced, so the caller can
-node it again. Crossings that noding missed are not looked for: the caller checks that
-the linework is simple (``shapely.is_simple``), as it did for ``polygonize``. A face
+node it again. Crossings that noding missed are not looked for: the caller nodes with
+GEOS's iterated noder (which stops only when a pass finds none) or checks that the
+linework is simple (``shapely.is_simple``). A face
 whose boundary touches itself at a vertex is mended with ``make_valid`` (the touching
 loop becomes a hole, as GEOS's polygonize makes it).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import shapely
@@ -27,7 +30,27 @@ from scipy.sparse.csgraph import connected_components
 
 from ..geometry import expand_pairs, run_steps
 
-__all__ = ["trace_faces"]
+__all__ = ["Traced", "trace", "trace_faces"]
+
+
+@dataclass
+class Traced:
+    """Faces of each group's noded linework, and the edges between them.
+
+    ``part``, ``left`` and ``right`` describe the edges of the traced groups: the noded
+    part each edge is (an index into ``shapely.get_parts(noded)``) and the face on its
+    left and on its right as the part runs (-1: the outside of everything). ``ends``
+    holds the first and last x, y of every noded part, ``part_group`` its group.
+    """
+
+    faces: np.ndarray
+    group: np.ndarray
+    ok: np.ndarray
+    part: np.ndarray
+    left: np.ndarray
+    right: np.ndarray
+    ends: np.ndarray
+    part_group: np.ndarray
 
 
 def trace_faces(noded: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -39,20 +62,44 @@ def trace_faces(noded: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     occluded view, say) are dropped and the group traced again, as GEOS's polygonize
     drops them.
     """
+    traced = trace(noded)
+    return traced.faces, traced.group, traced.ok
+
+
+def trace(noded: np.ndarray) -> Traced:
+    """:func:`trace_faces`, with the edges between the faces."""
     noded = np.asarray(noded, dtype=object)
     ok = np.ones(len(noded), dtype=bool)
-    xy, start, end, group = _edges(noded, ok)
-    faces, face_group = [np.empty(0, dtype=object)], [np.empty(0, dtype=np.int64)]
+    xy, start, end, group, part, ends, part_group = _edges(noded, ok)
+    out = [[np.empty(0, dtype=object)], [np.empty(0, dtype=np.int64)]] + [
+        [np.empty(0, dtype=np.int64)] for _ in range(3)]
+    n_faces = 0
     for _ in range(_PRUNE_ROUNDS):
         if len(start) == 0:
             break
-        f, g, cut = _trace(xy, start, end, group, ok)
-        faces.append(f)
-        face_group.append(g)
+        f, g, cut, edge, left, right = _trace(xy, start, end, group, ok)
+        for lst, item in zip(out, (f, g, part[edge], _shift(left, n_faces),
+                                   _shift(right, n_faces)), strict=True):
+            lst.append(item)
+        n_faces += len(f)
         again = np.isin(group, group[cut]) & ~cut
-        start, end, group = start[again], end[again], group[again]
+        start, end, group, part = start[again], end[again], group[again], part[again]
     ok[np.unique(group)] = False  # still cut edges after the last round
-    return np.concatenate(faces), np.concatenate(face_group), ok
+    faces, face_group, e_part, e_left, e_right = (np.concatenate(lst) for lst in out)
+    keep = ok[face_group]  # (a group given up in a later round keeps no faces)
+    if not keep.all():
+        new = np.cumsum(keep) - 1
+        kept_edge = np.isin(e_left, np.flatnonzero(keep)) | np.isin(e_right, np.flatnonzero(
+            keep))
+        e_part, e_left, e_right = e_part[kept_edge], e_left[kept_edge], e_right[kept_edge]
+        e_left = np.where(e_left >= 0, new[e_left], -1)
+        e_right = np.where(e_right >= 0, new[e_right], -1)
+        faces, face_group = faces[keep], face_group[keep]
+    return Traced(faces, face_group, ok, e_part, e_left, e_right, ends, part_group)
+
+
+def _shift(face: np.ndarray, by: int) -> np.ndarray:
+    return np.where(face >= 0, face + by, -1)
 
 
 #: Rounds of dropping dangles and cut edges (each round drops the outermost edge of a
@@ -60,11 +107,12 @@ def trace_faces(noded: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 _PRUNE_ROUNDS = 6
 
 
-def _trace(xy, start, end, group, ok) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """One round of :func:`trace_faces` on the edges ``start..end`` of ``xy``: the faces
-    of the groups without cut edges, and which edges are cut edges (their groups are
-    left for the next round; other faults clear ``ok``)."""
-    no_faces = np.empty(0, dtype=object), np.empty(0, dtype=np.int64)
+def _trace(xy, start, end, group, ok) -> tuple[np.ndarray, ...]:
+    """One round of :func:`trace` on the edges ``start..end`` of ``xy``: the faces of the
+    groups without cut edges, which edges are cut edges (their groups are left for the
+    next round; other faults clear ``ok``), and the edges of the faces with the face on
+    their left and right (-1: none)."""
+    none = np.empty(0, dtype=np.int64)
     graph = _half_edges(xy, start, end, group, len(ok))
     ok &= graph.ok
     cycle, rank = _cycles(graph.nxt)
@@ -85,7 +133,7 @@ def _trace(xy, start, end, group, ok) -> tuple[np.ndarray, np.ndarray, np.ndarra
     usable = ok & ~retry
     shells = np.flatnonzero(~outside & usable[cycle_group])
     if len(shells) == 0:
-        return *no_faces, cut
+        return np.empty(0, dtype=object), none, cut, none, none, none
     parent = _parent_faces(rings, shells, area, cycle_group, component,
                            np.flatnonzero(outside & usable[cycle_group]))
     holes = np.flatnonzero(parent >= 0)
@@ -102,13 +150,19 @@ def _trace(xy, start, end, group, ok) -> tuple[np.ndarray, np.ndarray, np.ndarra
         bad = _mend_pinched(faces, fix, area[shells[fix]] + holes_area[fix])
         ok[cycle_group[shells[fix[bad]]]] = False
     keep = ok[cycle_group[shells]]
-    return faces[keep], cycle_group[shells][keep], cut
+    face_of = np.full(n_cycles, -1, dtype=np.int64)  # a hole belongs to its shell's face
+    face_of[shells[keep]] = np.arange(int(keep.sum()))
+    face_of[holes] = face_of[parent[holes]]
+    edge = np.flatnonzero(ok[group] & ~retry[group])
+    return (faces[keep], cycle_group[shells][keep], cut, edge, face_of[cycle[2 * edge]],
+            face_of[cycle[2 * edge + 1]])
 
 
 def _edges(noded: np.ndarray, ok: np.ndarray) -> tuple[np.ndarray, ...]:
-    """The coordinates of every line part and the first / last coordinate and group of
-    the parts that are edges (degenerate parts mark their group not ``ok``)."""
-    parts, group = shapely.get_parts(noded, return_index=True)
+    """The coordinates of every line part; the first / last coordinate, group and part
+    index of the parts that are edges (degenerate parts mark their group not ``ok``);
+    the first and last x, y and the group of every part."""
+    parts, part_group = shapely.get_parts(noded, return_index=True)
     xy, part_of = shapely.get_coordinates(parts, return_index=True)
     size = np.bincount(part_of, minlength=len(parts))
     start = (np.cumsum(size) - size).astype(np.int64)
@@ -117,8 +171,11 @@ def _edges(noded: np.ndarray, ok: np.ndarray) -> tuple[np.ndarray, ...]:
     some = size > 0
     closed[some] = np.all(xy[start[some]] == xy[end[some]], axis=1)
     real = (size >= 4) | ((size >= 2) & ~closed)
-    ok[np.unique(group[some & ~real])] = False
-    return xy, start[real], end[real], group[real]
+    ok[np.unique(part_group[some & ~real])] = False
+    ends = np.full((len(parts), 4), np.nan)
+    ends[some] = np.hstack([xy[start[some]], xy[end[some]]])
+    return (xy, start[real], end[real], part_group[real], np.flatnonzero(real), ends,
+            part_group)
 
 
 def _mend_pinched(faces: np.ndarray, fix: np.ndarray, want: np.ndarray) -> np.ndarray:

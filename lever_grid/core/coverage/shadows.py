@@ -9,11 +9,15 @@ import shapely
 from ..geometry import balanced_chunks, group_union, map_threads, polygonal, worker_threads
 from ..progress import Progress
 
-__all__ = ["TOUCH_M", "edge_shadows", "cut_views"]
+__all__ = ["TOUCH_M", "SLIVER_M", "edge_shadows", "cut_views", "without_slivers"]
 
 
 #: A camera this close (m) to a footprint or wall is mounted on it.
 TOUCH_M = 0.01
+
+#: Parts of a cut view narrower than this on average (2 x area / perimeter, metres) are
+#: debris of the cut's rounding (spikes a few ulps wide along shadow edges), not ground.
+SLIVER_M = 1e-6
 
 
 def cut_views(views: np.ndarray, shadows: np.ndarray, shadow_view: np.ndarray,
@@ -35,13 +39,29 @@ def cut_views(views: np.ndarray, shadows: np.ndarray, shadow_view: np.ndarray,
         sel = np.concatenate([np.arange(s, s + c) for s, c in
                               zip(starts[chunk], counts[chunk], strict=True)])
         blocked = group_union(shadows[sel], np.searchsorted(here, shadow_view[sel]), len(here))
-        return polygonal(shapely.difference(views[here], blocked))
+        return without_slivers(polygonal(shapely.difference(views[here], blocked)))
 
     out = views.copy()
     for done, (chunk, seen) in enumerate(zip(chunks, map_threads(run, chunks, workers),
                                              strict=True), start=1):
         out[hit[chunk]] = seen
         progress.step(done / len(chunks))
+    return out
+
+
+def without_slivers(polygons: np.ndarray) -> np.ndarray:
+    """``polygons`` without their parts narrower than :data:`SLIVER_M` on average."""
+    parts, which = shapely.get_parts(polygons, return_index=True)
+    thin = 2.0 * shapely.area(parts) < SLIVER_M * shapely.length(parts)
+    if not thin.any():
+        return polygons
+    bad = np.unique(which[thin])
+    keep = ~thin & np.isin(which, bad)
+    out = polygons.copy()
+    out[bad] = shapely.multipolygons(parts[keep], indices=np.searchsorted(bad, which[keep]),
+                                     out=np.full(len(bad), shapely.Polygon(), dtype=object))
+    single = np.bincount(which[keep], minlength=len(polygons)) == 1
+    out[single & np.isin(np.arange(len(polygons)), bad)] = parts[keep][single[which[keep]]]
     return out
 
 
