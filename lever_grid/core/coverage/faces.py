@@ -1,8 +1,8 @@
 """Faces of noded linework, traced in numpy (a replacement for ``shapely.polygonize``).
 
 The linework of each group (one noded (Multi)LineString per group, as ``shapely.node``
-or ``union_all`` return it: lines meet only at their end points) is read as a planar graph whose edges
-are the line parts. Half-edges are sorted by angle around their origin; the next
+or ``union_all`` return it: lines meet only at their end points) is read as a planar
+graph whose edges are the line parts. Half-edges are sorted by angle around their origin; the next
 half-edge of a face is the one just clockwise of the twin, so every bounded face is
 traced counter-clockwise and the outside of each connected component clockwise. A
 component lying inside a face of another component becomes a hole of the smallest
@@ -14,9 +14,9 @@ work is numpy sorting and gathering. A group whose graph is not what clean nodin
 component without exactly one outside) is reported as not traced, so the caller can
 node it again. Crossings that noding missed are not looked for: the caller nodes with
 GEOS's iterated noder (which stops only when a pass finds none) or checks that the
-linework is simple (``shapely.is_simple``). A face
-whose boundary touches itself at a vertex is mended with ``make_valid`` (the touching
-loop becomes a hole, as GEOS's polygonize makes it).
+linework is simple (``shapely.is_simple``). A face whose boundary touches itself at a
+vertex is mended with ``make_valid`` (the touching loop becomes a hole, as GEOS's
+polygonize makes it).
 """
 
 from __future__ import annotations
