@@ -33,6 +33,7 @@ import shapely
 from ..geometry import (
     balanced_chunks,
     collector_paused,
+    expand_pairs,
     group_faces,
     group_union,
     interior_points,
@@ -421,7 +422,7 @@ def _arrangement(cells_here: np.ndarray, watch: np.ndarray, views: np.ndarray,
     """
     local = np.searchsorted(cells_here, cell_i)
     k = len(cells_here)
-    mine = _own_views(views, view_i)
+    mine = _own_views(views, view_i, prepare=False)  # (prepared where probes need them)
     own_watch = shapely.normalize(watch[cells_here])  # (outlines: interior on the right)
     shapely.prepare(own_watch)
     lines, line_cell, line_role = _clipped_outlines(shapely.boundary(mine), local, own_watch)
@@ -496,7 +497,7 @@ def _walked_faces(lines, which_line, line_role, todo, own_watch, local, mine) ->
     roots = np.unique(traced.right[ring])
     walkable[e_group[ring][traced.right[ring] < 0]] = False
     roots = roots[roots >= 0]
-    root_n, root_pairs = _probe_counts(interior_points(traced.faces[roots]),
+    root_n, root_pairs = _point_counts(interior_points(traced.faces[roots]),
                                        todo[traced.group[roots]], local, mine)
     value, settled = walk(len(traced.faces), traced.left, traced.right, step, roots,
                           np.stack([root_n, np.ones(len(roots), dtype=np.int64)], axis=1))
@@ -535,9 +536,20 @@ def _probe_counts(probe: np.ndarray, probe_cell: np.ndarray, local: np.ndarray,
                   mine: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """How many of its cell's views contain each probe point (``local``: the cell of each
     view in ``mine``), and the views that contain one."""
+    shapely.prepare(mine[np.isin(local, probe_cell)])
     face_j, pair_j = shapely.STRtree(probe).query(mine, predicate="contains")[::-1]
     same = local[pair_j] == probe_cell[face_j]
     return np.bincount(face_j[same], minlength=len(probe)), pair_j[same]
+
+
+def _point_counts(points: np.ndarray, point_cell: np.ndarray, local: np.ndarray,
+                  mine: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_probe_counts` for a few points (one per watch ring): each tested against
+    its cell's views directly, with no tree and nothing prepared."""
+    k, pair_j = expand_pairs(local, np.arange(len(local)), point_cell)
+    x, y = shapely.get_coordinates(points).T
+    hit = shapely.contains_xy(mine[pair_j], x[k], y[k])
+    return np.bincount(k[hit], minlength=len(points)), pair_j[hit]
 
 
 def _node(lines: np.ndarray, group: np.ndarray, n: int, role: np.ndarray) -> tuple:
@@ -597,12 +609,14 @@ def _clipped_outlines(outlines: np.ndarray, local: np.ndarray, watch: np.ndarray
     return lines[keep], line_cell[keep], role[keep]
 
 
-def _own_views(views: np.ndarray, view_i: np.ndarray) -> np.ndarray:
-    """``views[view_i]`` as prepared copies private to the calling thread, normalised
-    (exterior rings clockwise, holes anticlockwise: the interior lies on the right)."""
+def _own_views(views: np.ndarray, view_i: np.ndarray, prepare: bool = True) -> np.ndarray:
+    """``views[view_i]`` as copies private to the calling thread (prepared unless told
+    not), normalised (exterior rings clockwise, holes anticlockwise: the interior lies on
+    the right)."""
     uniq, inverse = np.unique(view_i, return_inverse=True)
     own = shapely.normalize(views[uniq])
-    shapely.prepare(own)
+    if prepare:
+        shapely.prepare(own)
     return own[inverse.reshape(-1)]
 
 

@@ -140,8 +140,8 @@ def _trace(xy, start, end, group, ok) -> tuple[np.ndarray, ...]:
     owner = np.concatenate([shells, parent[holes]])
     is_hole = np.concatenate([np.zeros(len(shells), bool), np.ones(len(holes), bool)])
     order = np.lexsort((is_hole, owner))
-    ring_list = rings.make(np.concatenate([shells, holes])[order])
-    faces = shapely.polygons(ring_list, indices=np.searchsorted(shells, owner[order]))
+    faces = rings.polygons(np.concatenate([shells, holes])[order],
+                           np.searchsorted(shells, owner[order]))
     pinched = _pinched(graph.org, cycle, n_cycles)[np.concatenate([shells, holes])]
     fix = np.unique(np.searchsorted(shells, owner[pinched]))
     if len(fix):
@@ -341,19 +341,29 @@ def _signed_areas(x: np.ndarray, y: np.ndarray, ring_of: np.ndarray, first: np.n
 
 
 class _Rings:
-    """Cycles as coordinate runs; LinearRings made on demand."""
+    """Cycles as coordinate runs; polygons made on demand."""
 
     def __init__(self, xy, idx, ring_of):
         self.xy, self.idx, self.ring_of = xy, idx, ring_of
         self.first = np.searchsorted(ring_of, np.arange(int(ring_of[-1]) + 1))
         self._bounds: tuple[np.ndarray, ...] | None = None
 
-    def make(self, which: np.ndarray) -> np.ndarray:
-        """LinearRings of the cycles ``which`` (in that order)."""
-        count = np.diff(np.r_[self.first, len(self.ring_of)])[which]
-        at = self.idx[np.repeat(self.first[which], count) + run_steps(count)]
-        return shapely.linearrings(self.xy[at, 0], self.xy[at, 1],
-                                   indices=np.repeat(np.arange(len(which)), count))
+    def polygons(self, which: np.ndarray, polygon_of: np.ndarray) -> np.ndarray:
+        """Polygons of the cycles ``which`` (in that order): cycle ``which[j]`` is a ring of
+        polygon ``polygon_of[j]`` (sorted, shell first, every polygon 0..k-1 present).
+
+        Made in one call from the coordinates (``shapely.from_ragged_array``), with no
+        LinearRing objects in between: several times cheaper than rings then polygons.
+        """
+        size = np.diff(np.r_[self.first, len(self.ring_of)])[which] + 1
+        step = run_steps(size)
+        ring_end = np.cumsum(size)
+        step[ring_end - 1] = 0  # each ring closed by its first point again
+        closed = self.idx[np.repeat(self.first[which], size) + step]
+        ring_offsets = np.r_[0, ring_end]
+        polygon_offsets = np.r_[0, np.cumsum(np.bincount(polygon_of))]
+        return shapely.from_ragged_array(shapely.GeometryType.POLYGON, self.xy[closed],
+                                         (ring_offsets, polygon_offsets))
 
     def first_point(self, which: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """x and y of the first point of the cycles ``which``."""
@@ -396,7 +406,7 @@ def _parent_faces(rings: _Rings, shells, area, cycle_group, component, outsides
     if len(pt_i) == 0:
         return parent
     cand, at = np.unique(sh_i, return_inverse=True)
-    polys = shapely.polygons(rings.make(cand))
+    polys = rings.polygons(cand, np.arange(len(cand)))
     inside = shapely.contains_xy(polys[at.reshape(-1)], px[pt_i], py[pt_i])
     pt_i, sh_i = pt_i[inside], sh_i[inside]
     if len(pt_i) == 0:
