@@ -432,23 +432,27 @@ def _arrangement(cells_here: np.ndarray, watch: np.ndarray, views: np.ndarray,
     snapped = np.zeros(k, dtype=bool)
     line_len = np.bincount(line_cell, weights=shapely.length(lines), minlength=k)
     coincident = np.ones(k, dtype=bool)
-    for grid in (None, *grids):
+    perimeter = shapely.length(own_watch)
+    for noder, grid in (("node", None), ("union", None), *(("union", g) for g in grids)):
         take = np.isin(line_cell, todo)
         which_line = np.searchsorted(todo, line_cell[take])
-        if grid is None:
+        if noder == "node":
             noded, traced, face_n, inside, pairs = _walked_faces(
                 lines[take], which_line, line_role[take], todo, own_watch, local, mine)
-            coincident[todo] = shapely.length(noded) < line_len[todo] * (1 - 1e-9)
         else:
             noded = group_union(lines[take], which_line, len(todo), grid_size=grid)
             traced = trace(noded)
             traced.ok &= shapely.is_simple(noded)
             face_n, inside, pairs = _probed_faces(traced, traced.ok, todo, own_watch, local,
                                                   mine)
+        if grid is None:  # noding merged overlapping edges: faces may share an edge
+            coincident[todo] = shapely.length(noded) < line_len[todo] * (1 - 1e-9)
         which = traced.group
         total = np.bincount(which[inside], weights=shapely.area(traced.faces[inside]),
                             minlength=len(todo))
-        good = traced.ok & (np.abs(total - area[todo]) <= 1e-9 * area[todo] + 1e-9)
+        # snap-rounding moves each vertex by up to the grid: so much area may change
+        slack = 1e-9 * area[todo] + 1e-9 + (0.0 if grid is None else grid * perimeter[todo])
+        good = traced.ok & (np.abs(total - area[todo]) <= slack)
         keep = inside & good[which]
         found.append((traced.faces[keep], todo[which[keep]], face_n[keep],
                       pairs[good[np.searchsorted(todo, local[pairs])]]))
@@ -558,7 +562,8 @@ def _node(lines: np.ndarray, group: np.ndarray, n: int, role: np.ndarray) -> tup
 
     GEOS's iterated noder (``shapely.node``) repeats its pass until one finds no crossing
     left inside a segment, so what it returns needs no simplicity check; a group it gives
-    up on (it raises) is marked not done, for the caller to snap-round.
+    up on (it raises: walls nearly along the watch outline) is marked not done, for the
+    caller to node another way.
     """
     parts, which = shapely.get_parts(lines, return_index=True)
     order = np.argsort(group[which], kind="stable")
@@ -566,15 +571,12 @@ def _node(lines: np.ndarray, group: np.ndarray, n: int, role: np.ndarray) -> tup
     multi = shapely.multilinestrings(parts, indices=group[which],
                                      out=np.full(n, None, dtype=object))
     done = ~shapely.is_missing(multi)
-    try:
-        noded = shapely.node(multi)
-    except shapely.errors.GEOSException:  # rare: one group at a time, to find which
-        noded = np.full(n, None, dtype=object)
-        for k in np.flatnonzero(done):
-            try:
-                noded[k] = shapely.node(multi[k])
-            except shapely.errors.GEOSException:
-                done[k] = False
+    noded = np.full(n, None, dtype=object)
+    for k in np.flatnonzero(done):  # one call per group: a failure costs only its group
+        try:
+            noded[k] = shapely.node(multi[k])
+        except shapely.errors.GEOSException:
+            done[k] = False
     return noded, done, parts, group[which], role[which]
 
 
