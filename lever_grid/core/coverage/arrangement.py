@@ -39,6 +39,7 @@ from ..geometry import (
     interior_points,
     map_threads,
     polygonal,
+    private_copies,
     road_pieces,
     snap_grid,
     worker_threads,
@@ -164,7 +165,8 @@ def coverage_by_cell(
     progress.step(0.0)
 
     watch_ok, cell_i, view_i = _pairs(watch, views)
-    # each watch area is used by one thread only; views are shared, so threads copy them
+    # each watch area is used by one thread only; views are shared: threads read them and
+    # copy those they prepare
     shapely.prepare(watch[watch_ok])
     progress.step(0.05)
 
@@ -176,6 +178,7 @@ def coverage_by_cell(
     starts = np.searchsorted(cell_i, seen_cells)
     workers = worker_threads()
     chunks = balanced_chunks(pairs_per_cell.astype(float) ** 1.5, 4 * workers)
+    views = _normalised(views, np.unique(view_i))
 
     fine = grid_unit or snap_grid(np.concatenate([watch[watch_ok], views[np.unique(view_i)]]))
     grids = (fine * 2.0**12, fine * 2.0**16)  # about 3e-5 and 5e-4 m at 2.5e6 m
@@ -422,7 +425,7 @@ def _arrangement(cells_here: np.ndarray, watch: np.ndarray, views: np.ndarray,
     """
     local = np.searchsorted(cells_here, cell_i)
     k = len(cells_here)
-    mine = _own_views(views, view_i, prepare=False)  # (prepared where probes need them)
+    mine = views[view_i]  # (normalised, shared by the threads: read only)
     own_watch = shapely.normalize(watch[cells_here])  # (outlines: interior on the right)
     shapely.prepare(own_watch)
     lines, line_cell, line_role = _clipped_outlines(shapely.boundary(mine), local, own_watch)
@@ -540,8 +543,11 @@ def _probe_counts(probe: np.ndarray, probe_cell: np.ndarray, local: np.ndarray,
                   mine: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """How many of its cell's views contain each probe point (``local``: the cell of each
     view in ``mine``), and the views that contain one."""
-    shapely.prepare(mine[np.isin(local, probe_cell)])
-    face_j, pair_j = shapely.STRtree(probe).query(mine, predicate="contains")[::-1]
+    near = np.flatnonzero(np.isin(local, probe_cell))
+    own = private_copies(mine[near])
+    shapely.prepare(own)
+    face_j, j = shapely.STRtree(probe).query(own, predicate="contains")[::-1]
+    pair_j = near[j]
     same = local[pair_j] == probe_cell[face_j]
     return np.bincount(face_j[same], minlength=len(probe)), pair_j[same]
 
@@ -611,15 +617,22 @@ def _clipped_outlines(outlines: np.ndarray, local: np.ndarray, watch: np.ndarray
     return lines[keep], line_cell[keep], role[keep]
 
 
-def _own_views(views: np.ndarray, view_i: np.ndarray, prepare: bool = True) -> np.ndarray:
-    """``views[view_i]`` as copies private to the calling thread (prepared unless told
-    not), normalised (exterior rings clockwise, holes anticlockwise: the interior lies on
-    the right)."""
+def _own_views(views: np.ndarray, view_i: np.ndarray) -> np.ndarray:
+    """``views[view_i]`` as prepared copies private to the calling thread."""
     uniq, inverse = np.unique(view_i, return_inverse=True)
-    own = shapely.normalize(views[uniq])
-    if prepare:
-        shapely.prepare(own)
+    own = private_copies(views[uniq])
+    shapely.prepare(own)
     return own[inverse.reshape(-1)]
+
+
+def _normalised(views: np.ndarray, used: np.ndarray) -> np.ndarray:
+    """``views`` with the ``used`` ones normalised (exterior rings clockwise, holes
+    anticlockwise: the interior lies on the right of every ring), made here, before the
+    threads, with their envelopes computed, so that the threads only read them."""
+    out = views.copy()
+    out[used] = shapely.normalize(views[used])
+    shapely.bounds(out[used])  # (GEOS 3.11 computes envelopes on first use)
+    return out
 
 
 def _overlap(faces: np.ndarray, face_cell: np.ndarray, face_n: np.ndarray,

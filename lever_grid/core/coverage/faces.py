@@ -167,12 +167,12 @@ def _edges(noded: np.ndarray, ok: np.ndarray) -> tuple[np.ndarray, ...]:
     size = np.bincount(part_of, minlength=len(parts))
     start = (np.cumsum(size) - size).astype(np.int64)
     end = start + size - 1
-    closed = np.zeros(len(parts), dtype=bool)
+    closed = np.zeros(len(size), dtype=bool)
     some = size > 0
     closed[some] = np.all(xy[start[some]] == xy[end[some]], axis=1)
     real = (size >= 4) | ((size >= 2) & ~closed)
     ok[np.unique(part_group[some & ~real])] = False
-    ends = np.full((len(parts), 4), np.nan)
+    ends = np.full((len(size), 4), np.nan)
     ends[some] = np.hstack([xy[start[some]], xy[end[some]]])
     return (xy, start[real], end[real], part_group[real], np.flatnonzero(real), ends,
             part_group)
@@ -191,11 +191,20 @@ def _mend_pinched(faces: np.ndarray, fix: np.ndarray, want: np.ndarray) -> np.nd
 
 
 def _pinched(org: np.ndarray, cycle: np.ndarray, n_cycles: int) -> np.ndarray:
-    """Per cycle: whether it passes through one vertex twice."""
-    order = np.lexsort((org, cycle))
-    again = (cycle[order][1:] == cycle[order][:-1]) & (org[order][1:] == org[order][:-1])
+    """Per cycle: whether it passes through one vertex twice.
+
+    Only vertices of degree 4 or more can be passed twice (at degree 3 two corners of one
+    face would share an edge: a cut edge, dropped before), so only their half-edges are
+    sorted, on one key.
+    """
     out = np.zeros(n_cycles, dtype=bool)
-    out[cycle[order][1:][again]] = True
+    busy = np.flatnonzero(np.bincount(org)[org] >= 4)
+    if len(busy) == 0:
+        return out
+    key = cycle[busy].astype(np.int64) * (int(org.max()) + 1) + org[busy]
+    key.sort()
+    again = key[1:] == key[:-1]
+    out[key[1:][again] // (int(org.max()) + 1)] = True
     return out
 
 
