@@ -71,30 +71,22 @@ def trace(noded: np.ndarray) -> Traced:
     noded = np.asarray(noded, dtype=object)
     ok = np.ones(len(noded), dtype=bool)
     xy, start, end, group, part, ends, part_group = _edges(noded, ok)
-    out = [[np.empty(0, dtype=object)], [np.empty(0, dtype=np.int64)]] + [
-        [np.empty(0, dtype=np.int64)] for _ in range(3)]
+    none = np.empty(0, dtype=np.int64)
+    rounds = [(np.empty(0, dtype=object), none, none, none, none)]
     n_faces = 0
     for _ in range(_PRUNE_ROUNDS):
         if len(start) == 0:
             break
         f, g, cut, edge, left, right = _trace(xy, start, end, group, ok)
-        for lst, item in zip(out, (f, g, part[edge], _shift(left, n_faces),
-                                   _shift(right, n_faces)), strict=True):
-            lst.append(item)
+        rounds.append((f, g, part[edge], _shift(left, n_faces), _shift(right, n_faces)))
         n_faces += len(f)
         again = np.isin(group, group[cut]) & ~cut
         start, end, group, part = start[again], end[again], group[again], part[again]
-    ok[np.unique(group)] = False  # still cut edges after the last round
-    faces, face_group, e_part, e_left, e_right = (np.concatenate(lst) for lst in out)
-    keep = ok[face_group]  # (a group given up in a later round keeps no faces)
-    if not keep.all():
-        new = np.cumsum(keep) - 1
-        kept_edge = np.isin(e_left, np.flatnonzero(keep)) | np.isin(e_right, np.flatnonzero(
-            keep))
-        e_part, e_left, e_right = e_part[kept_edge], e_left[kept_edge], e_right[kept_edge]
-        e_left = np.where(e_left >= 0, new[e_left], -1)
-        e_right = np.where(e_right >= 0, new[e_right], -1)
-        faces, face_group = faces[keep], face_group[keep]
+    # still cut edges after the last round (such groups never made faces: a group's faces
+    # come from the one round in which it had no cut edge)
+    ok[np.unique(group)] = False
+    faces, face_group, e_part, e_left, e_right = (np.concatenate(c) for c in
+                                                  zip(*rounds, strict=True))
     return Traced(faces, face_group, ok, e_part, e_left, e_right, ends, part_group)
 
 
@@ -201,10 +193,11 @@ def _pinched(org: np.ndarray, cycle: np.ndarray, n_cycles: int) -> np.ndarray:
     busy = np.flatnonzero(np.bincount(org)[org] >= 4)
     if len(busy) == 0:
         return out
-    key = cycle[busy].astype(np.int64) * (int(org.max()) + 1) + org[busy]
+    base = int(org.max()) + 1
+    key = cycle[busy].astype(np.int64) * base + org[busy]
     key.sort()
     again = key[1:] == key[:-1]
-    out[key[1:][again] // (int(org.max()) + 1)] = True
+    out[key[1:][again] // base] = True
     return out
 
 

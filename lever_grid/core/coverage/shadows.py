@@ -60,8 +60,8 @@ def without_slivers(polygons: np.ndarray) -> np.ndarray:
     out = polygons.copy()
     out[bad] = shapely.multipolygons(parts[keep], indices=np.searchsorted(bad, which[keep]),
                                      out=np.full(len(bad), shapely.Polygon(), dtype=object))
-    single = np.bincount(which[keep], minlength=len(polygons)) == 1
-    out[single & np.isin(np.arange(len(polygons)), bad)] = parts[keep][single[which[keep]]]
+    single = np.bincount(which[keep], minlength=len(polygons)) == 1  # (only bad ones kept)
+    out[single] = parts[keep][single[which[keep]]]
     return out
 
 
