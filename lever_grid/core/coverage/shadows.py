@@ -9,7 +9,7 @@ import shapely
 from ..geometry import balanced_chunks, group_union, map_threads, polygonal, worker_threads
 from ..progress import Progress
 
-__all__ = ["TOUCH_M", "SLIVER_M", "edge_shadows", "cut_views", "without_slivers"]
+__all__ = ["TOUCH_M", "SLIVER_M", "edge_shadows", "cut_views", "without_slivers", "slivers"]
 
 
 #: A camera this close (m) to a footprint or wall is mounted on it.
@@ -52,7 +52,7 @@ def cut_views(views: np.ndarray, shadows: np.ndarray, shadow_view: np.ndarray,
 def without_slivers(polygons: np.ndarray) -> np.ndarray:
     """``polygons`` without their parts narrower than :data:`SLIVER_M` on average."""
     parts, which = shapely.get_parts(polygons, return_index=True)
-    thin = 2.0 * shapely.area(parts) < SLIVER_M * shapely.length(parts)
+    thin = slivers(parts)
     if not thin.any():
         return polygons
     bad = np.unique(which[thin])
@@ -63,6 +63,11 @@ def without_slivers(polygons: np.ndarray) -> np.ndarray:
     single = np.bincount(which[keep], minlength=len(polygons)) == 1  # (only bad ones kept)
     out[single] = parts[keep][single[which[keep]]]
     return out
+
+
+def slivers(polygons: np.ndarray) -> np.ndarray:
+    """Which ``polygons`` are narrower than :data:`SLIVER_M` on average."""
+    return 2.0 * shapely.area(polygons) < SLIVER_M * shapely.length(polygons)
 
 
 def edge_shadows(eye: np.ndarray, a: np.ndarray, b: np.ndarray, far: np.ndarray) -> np.ndarray:
