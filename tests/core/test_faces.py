@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import shapely
 
-from lever_grid.core.coverage.faces import trace_faces
+from lever_grid.core.coverage.faces import _line_parts, trace_faces
 from lever_grid.core.geometry import group_union
 
 REAL = Path(__file__).resolve().parents[1] / "data" / "real"
@@ -99,6 +99,33 @@ def test_real_buildings_and_streets():
     noded = group_union(lines, group, len(blocks))
     assert _assert_same_faces(noded, all_traced=False) > 45_000
     assert trace_faces(noded)[2].sum() >= len(blocks) - 2
+
+
+def test_line_parts_read_from_wkb_equal_shapelys_parts():
+    """The tracer reads each part's points from the WKB of the noded lines (no part
+    objects): the same points, counts and groups as ``shapely.get_parts``, on Helsinki's
+    buildings noded node by node with GEOS, and on missing, empty, single and 3D lines."""
+    blds = gpd.read_file(REAL / "helsinki_centre.gpkg", layer="buildings").to_crs(3067)
+    rings = shapely.get_parts(shapely.boundary(blds.geometry.to_numpy()))
+    x0, y0, _, _ = shapely.total_bounds(rings)
+    group = ((shapely.get_coordinates(shapely.centroid(rings)) - [x0, y0]) // 200.0)
+    group = (group[:, 0] * 1000 + group[:, 1]).astype(np.int64)
+    group = np.unique(group, return_inverse=True)[1].reshape(-1)
+    noded = group_union(rings, group, int(group.max()) + 1)
+    odd = np.array([None, shapely.LineString(), shapely.MultiLineString([]),
+                    shapely.LineString([(0, 0), (1, 1)]),
+                    shapely.MultiLineString([[(0, 0), (1, 0)], [(2, 2), (3, 3), (4, 2)]])],
+                   dtype=object)
+    for lines in (noded, odd, np.concatenate([odd, noded, odd])):
+        xy, size, part_group = _line_parts(lines)
+        parts, want_group = shapely.get_parts(lines, return_index=True)
+        assert np.array_equal(size, shapely.get_num_points(parts))
+        assert np.array_equal(part_group, want_group)
+        assert np.array_equal(xy, shapely.get_coordinates(parts))
+    assert len(shapely.get_parts(noded)) > 1_000
+    assert _line_parts(np.array([shapely.GeometryCollection()], dtype=object)) is None
+    xy, _, _ = _line_parts(np.array([shapely.LineString([(0, 0, 5), (1, 1, 6)])]))
+    assert xy.tolist() == [[0.0, 0.0], [1.0, 1.0]]
 
 
 @pytest.mark.parametrize("change", ["reversed", "shuffled", "moved"])

@@ -46,7 +46,7 @@ from ..geometry import (
 )
 from ..progress import Progress
 from .faces import Traced, trace
-from .shadows import SLIVER_M, slivers
+from .shadows import slivers
 from .walk import part_lines, walk
 
 __all__ = ["DEFAULT_ROAD_WIDTH_M", "Coverage", "watch_areas", "coverage_by_cell", "snap_unit",
@@ -424,9 +424,11 @@ def _arrangement(cells_here: np.ndarray, watch: np.ndarray, views: np.ndarray,
     do not add up to its watch area, is noded again with snap-rounding on each of
     ``grids`` in turn (GEOS 3.11 sometimes loses or fails to node edges that run along
     building walls, where the watch outline and occluded views nearly coincide). Returns
-    (faces, their cell, how many views see each, cell of each camera that sees a
-    positive area of that cell, cells that needed snapping, cells whose faces may share
-    an edge); faces outside the watch area are left out.
+    (faces, their cell, how many views see each, which are slivers (:func:`.slivers`),
+    which may share an edge with a face of the same count that is not a sliver (for
+    faces seen by none: any face seen by none), cell of each camera that sees a positive
+    area of that cell, cells that needed snapping); faces outside the watch area are
+    left out.
     """
     local = np.searchsorted(cells_here, cell_i)
     k = len(cells_here)
@@ -458,7 +460,7 @@ def _arrangement(cells_here: np.ndarray, watch: np.ndarray, views: np.ndarray,
         slack = 1e-9 * area[todo] + 1e-9 + (0.0 if grid is None else grid * perimeter[todo])
         good = traced.ok & (np.abs(total - area[todo]) <= slack)
         keep = inside & good[which]
-        thin = 2.0 * face_area < SLIVER_M * shapely.length(traced.faces)
+        thin = slivers(traced.faces, face_area)
         touch = _touching(traced, face_n, inside & ((face_n == 0) | ~thin))
         found.append((traced.faces[keep], todo[which[keep]], face_n[keep], thin[keep],
                       touch[keep], pairs[good[np.searchsorted(todo, local[pairs])]]))

@@ -154,9 +154,13 @@ def _edges(noded: np.ndarray, ok: np.ndarray) -> tuple[np.ndarray, ...]:
     """The coordinates of every line part; the first / last coordinate, group and part
     index of the parts that are edges (degenerate parts mark their group not ``ok``);
     the first and last x, y and the group of every part."""
-    parts, part_group = shapely.get_parts(noded, return_index=True)
-    xy, part_of = shapely.get_coordinates(parts, return_index=True)
-    size = np.bincount(part_of, minlength=len(parts))
+    read = _line_parts(noded)
+    if read is None:
+        parts, part_group = shapely.get_parts(noded, return_index=True)
+        xy, part_of = shapely.get_coordinates(parts, return_index=True)
+        size = np.bincount(part_of, minlength=len(parts))
+    else:
+        xy, size, part_group = read
     start = (np.cumsum(size) - size).astype(np.int64)
     end = start + size - 1
     closed = np.zeros(len(size), dtype=bool)
@@ -168,6 +172,50 @@ def _edges(noded: np.ndarray, ok: np.ndarray) -> tuple[np.ndarray, ...]:
     ends[some] = np.hstack([xy[start[some]], xy[end[some]]])
     return (xy, start[real], end[real], part_group[real], np.flatnonzero(real), ends,
             part_group)
+
+
+def _line_parts(noded: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """The coordinates of each group's (Multi)LineString, the number of points of every
+    part and the group of every part, read from their WKB: no object per part
+    (making and freeing a million line parts holds the GIL for about a second on the
+    synthetic city). ``None`` when some group is of another type."""
+    present = np.flatnonzero(~shapely.is_missing(noded))
+    blobs = shapely.to_wkb(noded[present], byte_order=1, output_dimension=2)
+    size = np.fromiter(map(len, blobs), dtype=np.int64, count=len(blobs))
+    buf = np.frombuffer(b"".join(blobs), dtype=np.uint8)
+    base = np.cumsum(size) - size
+    kind = _uint32(buf, base + 1)
+    if not np.isin(kind, (_WKB_LINE, _WKB_MULTILINE)).all():
+        return None
+    multi = kind == _WKB_MULTILINE
+    left = np.where(multi, _uint32(buf, base + 5), 1)
+    at = np.where(multi, base + 9, base)  # the first part's header
+    group = present
+    got_at, got_n, got_group = [], [], []
+    while len(at):  # one round per part rank, over every group that has so many
+        keep = left > 0
+        at, left, group = at[keep], left[keep], group[keep]
+        n = _uint32(buf, at + 5)
+        got_at.append(at)
+        got_n.append(n)
+        got_group.append(group)
+        at, left = at + 9 + 16 * n, left - 1
+    part_at = np.concatenate(got_at)
+    order = np.argsort(part_at)  # (the buffer runs group by group)
+    # the coordinates: the buffer without its headers (9 bytes a multi and a part)
+    head = np.concatenate([base[multi], part_at])
+    coordinate = np.ones(len(buf), dtype=bool)
+    coordinate[(head[:, None] + np.arange(9)).reshape(-1)] = False
+    xy = buf[coordinate].view("<f8").reshape(-1, 2)
+    return xy, np.concatenate(got_n)[order], np.concatenate(got_group)[order]
+
+
+_WKB_LINE, _WKB_MULTILINE = 2, 5
+
+
+def _uint32(buf: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """The little-endian unsigned 32-bit integers at byte offsets ``at`` of ``buf``."""
+    return buf[at[:, None] + np.arange(4)].view("<u4")[:, 0].astype(np.int64)
 
 
 def _mend_pinched(faces: np.ndarray, fix: np.ndarray, want: np.ndarray) -> np.ndarray:

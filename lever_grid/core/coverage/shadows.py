@@ -65,9 +65,11 @@ def without_slivers(polygons: np.ndarray) -> np.ndarray:
     return out
 
 
-def slivers(polygons: np.ndarray) -> np.ndarray:
-    """Which ``polygons`` are narrower than :data:`SLIVER_M` on average."""
-    return 2.0 * shapely.area(polygons) < SLIVER_M * shapely.length(polygons)
+def slivers(polygons: np.ndarray, area: np.ndarray | None = None) -> np.ndarray:
+    """Which ``polygons`` (of ``area`` when known) are narrower than :data:`SLIVER_M` on
+    average."""
+    area = shapely.area(polygons) if area is None else area
+    return 2.0 * area < SLIVER_M * shapely.length(polygons)
 
 
 def edge_shadows(eye: np.ndarray, a: np.ndarray, b: np.ndarray, far: np.ndarray) -> np.ndarray:
