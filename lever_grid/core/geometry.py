@@ -13,7 +13,7 @@ import numpy as np
 import shapely
 
 __all__ = [
-    "group_union", "group_faces", "snap_grid", "worker_threads", "balanced_chunks", "map_threads",
+    "group_union", "snap_grid", "worker_threads", "balanced_chunks", "map_threads",
     "private_copies", "interior_points", "polygonal", "clean_polygons", "road_pieces",
     "expand_pairs", "run_steps", "collector_paused",
 ]
@@ -73,47 +73,6 @@ def group_union(geoms: np.ndarray, groups: np.ndarray, n_groups: int,
     table[groups, rank] = geoms
     unions = shapely.union_all(table, axis=1, grid_size=grid_size)
     out[counts > 0] = unions[counts > 0]
-    return out
-
-
-def group_faces(faces: np.ndarray, groups: np.ndarray, n_groups: int,
-                check: np.ndarray | None = None) -> np.ndarray:
-    """Faces of a planar subdivision gathered per group id; ``None`` for an empty group.
-
-    Faces that share no edge with a face of their group (the usual case) are simply
-    collected into one (Multi)Polygon, which is valid; the few groups where two faces
-    share an edge are dissolved with ``union_all``. Much cheaper than unioning every group.
-    ``check`` (bool per group) limits the validity test to the groups where faces can
-    share an edge at all; by default every group of several faces is tested.
-    """
-    faces = np.asarray(faces, dtype=object)
-    groups = np.asarray(groups)
-    out = np.full(n_groups, None, dtype=object)
-    if len(faces) == 0:
-        return out
-    order = np.argsort(groups, kind="stable")
-    faces, groups = faces[order], groups[order]
-    present = np.unique(groups)
-    dense = np.searchsorted(present, groups)
-    counts = np.bincount(dense)
-    single = counts == 1
-    first = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    out[present[single]] = faces[first[single]]
-    many = np.isin(dense, np.flatnonzero(~single))
-    if many.any():
-        multi_groups = present[~single]
-        collected = shapely.multipolygons(faces[many], indices=np.searchsorted(
-            multi_groups, groups[many]))
-        ok = np.ones(len(multi_groups), dtype=bool)
-        test = np.ones(len(multi_groups), dtype=bool) if check is None else \
-            np.asarray(check, dtype=bool)[multi_groups]
-        ok[test] = shapely.is_valid(collected[test])
-        if not ok.all():
-            bad = multi_groups[~ok]
-            sel = np.isin(groups, bad)
-            merged = group_union(faces[sel], np.searchsorted(bad, groups[sel]), len(bad))
-            collected[~ok] = merged
-        out[multi_groups] = collected
     return out
 
 

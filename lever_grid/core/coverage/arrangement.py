@@ -16,7 +16,8 @@ reach it:
    fails are snap-rounded (``union_all`` on a grid) and tested that way;
 3. covered area = faces seen at least once, blind spots = faces seen by none, overlap =
    faces grouped by their count (faces of a group rarely share an edge, so they are
-   gathered rather than unioned; see :func:`~lever_grid.core.geometry.group_faces`).
+   gathered rather than unioned; see :func:`~lever_grid.core.coverage.rings.gather`), and
+   made from the faces' coordinates in one call (:class:`~.rings.FaceRings`).
 
 Everything is vectorised with shapely 2; groups of cells run on a few threads (GEOS
 releases the GIL, see :func:`~lever_grid.core.geometry.worker_threads`), with the
@@ -34,7 +35,6 @@ from ..geometry import (
     balanced_chunks,
     collector_paused,
     expand_pairs,
-    group_faces,
     group_union,
     interior_points,
     map_threads,
@@ -46,7 +46,8 @@ from ..geometry import (
 )
 from ..progress import Progress
 from .faces import Traced, trace
-from .shadows import slivers
+from .rings import FaceRings, gather
+from .shadows import narrow, slivers
 from .walk import part_lines, walk
 
 __all__ = ["DEFAULT_ROAD_WIDTH_M", "Coverage", "watch_areas", "coverage_by_cell", "snap_unit",
@@ -255,19 +256,19 @@ def _cell_faces(here: np.ndarray, watch: np.ndarray, views: np.ndarray, cell_i: 
     k = len(here)
     local = np.searchsorted(here, face_cell)
     seen = face_n > 0
-    covered = np.bincount(local[seen], weights=shapely.area(faces[seen]), minlength=k)
+    covered = np.bincount(local[seen], weights=faces.area()[seen], minlength=k)
     cameras = np.bincount(np.searchsorted(here, cam_cell), minlength=k)
     dark = ~seen & ~np.isin(face_cell, snapped)
     # only where two faces of a group share an edge must they be dissolved
     check = np.bincount(local[dark & touch], minlength=k) > 0
-    blind = group_faces(faces[dark], local[dark], k, check)
+    blind = gather(faces.take(dark), local[dark], k, check)
     if len(snapped):
         # faces of snapped cells are off by up to the grid: their blind and covered
         # areas come from exact floating-point subtraction instead (overlap keeps faces)
         sel = np.isin(cell_i, snapped)
         pieces, which = _subtract_views(watch[snapped], np.searchsorted(snapped, cell_i[sel]),
                                         _own_views(views, view_i[sel]))
-        merged = group_faces(pieces, which, len(snapped))
+        merged = gather(pieces, which, len(snapped))
         at = np.searchsorted(here, snapped)
         blind[at] = merged
         blind_area = np.array([0.0 if g is None else shapely.area(g) for g in merged])
@@ -275,7 +276,7 @@ def _cell_faces(here: np.ndarray, watch: np.ndarray, views: np.ndarray, cell_i: 
     # slivers between a wall and a view's edge along it (a few ulps apart, about 3 % of
     # the faces with buildings) would join faces of one group: left out of the overlap
     lit = seen & ~thin
-    ov = _overlap(faces[lit], face_cell[lit], face_n[lit], touch[lit])
+    ov = _overlap(faces.take(lit), face_cell[lit], face_n[lit], touch[lit])
     return here, blind, covered, cameras, ov
 
 
@@ -353,7 +354,7 @@ def _coverage_by_subtraction(cells, watch, views, watch_ok, cell_i, view_i, min_
     blind_all[unseen] = watch[unseen]
     if piece_list:
         pieces, piece_cell = np.concatenate(piece_list), np.concatenate(cell_list)
-        merged = group_faces(pieces, piece_cell, n)
+        merged = gather(pieces, piece_cell, n)
         has = np.array([g is not None for g in merged], dtype=bool)
         blind_all[has] = merged[has]
     watch_area = np.zeros(n)
@@ -454,15 +455,15 @@ def _arrangement(cells_here: np.ndarray, watch: np.ndarray, views: np.ndarray,
             face_n, inside, pairs = _probed_faces(traced, traced.ok, todo, own_watch, local,
                                                   mine)
         which = traced.group
-        face_area = shapely.area(traced.faces)
+        face_area = traced.rings.area()
         total = np.bincount(which[inside], weights=face_area[inside], minlength=len(todo))
         # snap-rounding moves each vertex by up to the grid: so much area may change
         slack = 1e-9 * area[todo] + 1e-9 + (0.0 if grid is None else grid * perimeter[todo])
         good = traced.ok & (np.abs(total - area[todo]) <= slack)
         keep = inside & good[which]
-        thin = slivers(traced.faces, face_area)
+        thin = narrow(face_area, traced.rings.length())
         touch = _touching(traced, face_n, inside & ((face_n == 0) | ~thin))
-        found.append((traced.faces[keep], todo[which[keep]], face_n[keep], thin[keep],
+        found.append((traced.rings.take(keep), todo[which[keep]], face_n[keep], thin[keep],
                       touch[keep], pairs[good[np.searchsorted(todo, local[pairs])]]))
         if grid is not None:
             snapped[todo[good]] = True
@@ -478,10 +479,11 @@ def _arrangement(cells_here: np.ndarray, watch: np.ndarray, views: np.ndarray,
         inside = shapely.contains(own_watch[todo[which]], probe)
         face_n, pairs = _probe_counts(probe[inside], todo[which[inside]], local, mine)
         faces = faces[inside]
-        found.append((faces, todo[which[inside]], face_n, slivers(faces),
-                      np.ones(len(faces), dtype=bool), pairs))
-    faces, face_local, counts, thin, touch, pairs = (np.concatenate([f[j] for f in found])
-                                                     for j in range(6))
+        found.append((FaceRings.from_polygons(faces), todo[which[inside]], face_n,
+                      slivers(faces), np.ones(len(faces), dtype=bool), pairs))
+    faces = FaceRings.concat([f[0] for f in found])
+    face_local, counts, thin, touch, pairs = (np.concatenate([f[j] for f in found])
+                                              for j in range(1, 6))
     cam_pairs = np.unique(pairs)  # (cell, view) pairs that see a face of the cell
     return (faces, cells_here[face_local], counts, thin, touch, cell_i[cam_pairs],
             cells_here[snapped])
@@ -494,7 +496,7 @@ def _touching(traced: Traced, value: np.ndarray, usable: np.ndarray) -> np.ndarr
     both = (left >= 0) & (right >= 0)
     left, right = left[both], right[both]
     same = usable[left] & usable[right] & (value[left] == value[right])
-    touch = np.zeros(len(traced.faces), dtype=bool)
+    touch = np.zeros(len(traced.rings), dtype=bool)
     touch[left[same]] = True
     touch[right[same]] = True
     return touch
@@ -525,9 +527,9 @@ def _walked_faces(lines, which_line, line_role, todo, own_watch, local, mine) ->
     roots = np.unique(traced.right[ring])
     walkable[e_group[ring][traced.right[ring] < 0]] = False
     roots = roots[roots >= 0]
-    root_n, root_pairs = _point_counts(interior_points(traced.faces[roots]),
+    root_n, root_pairs = _point_counts(interior_points(traced.rings.take(roots).polygons()),
                                        todo[traced.group[roots]], local, mine)
-    value, settled = walk(len(traced.faces), traced.left, traced.right, step, roots,
+    value, settled = walk(len(traced.rings), traced.left, traced.right, step, roots,
                           np.stack([root_n, np.ones(len(roots), dtype=np.int64)], axis=1))
     walkable[traced.group[~settled]] = False
     walked = walkable[traced.group]
@@ -549,10 +551,10 @@ def _walked_faces(lines, which_line, line_role, todo, own_watch, local, mine) ->
 def _probed_faces(traced: Traced, groups: np.ndarray, todo, own_watch, local, mine) -> tuple:
     """Views per face and which faces lie in the watch area, by a point inside each face
     of the traced ``groups`` (bool per group); and the (cell, view) pairs that see one."""
-    face_n = np.zeros(len(traced.faces), dtype=np.int64)
-    inside = np.zeros(len(traced.faces), dtype=bool)
+    face_n = np.zeros(len(traced.rings), dtype=np.int64)
+    inside = np.zeros(len(traced.rings), dtype=bool)
     sel = np.flatnonzero(groups[traced.group] & traced.ok[traced.group])
-    probe = interior_points(traced.faces[sel])
+    probe = interior_points(traced.rings.take(sel).polygons())
     cell = todo[traced.group[sel]]
     inside[sel] = shapely.contains(own_watch[cell], probe)
     sel, probe, cell = sel[inside[sel]], probe[inside[sel]], cell[inside[sel]]
@@ -656,7 +658,7 @@ def _normalised(views: np.ndarray, used: np.ndarray) -> np.ndarray:
     return out
 
 
-def _overlap(faces: np.ndarray, face_cell: np.ndarray, face_n: np.ndarray,
+def _overlap(faces: FaceRings, face_cell: np.ndarray, face_n: np.ndarray,
              touch: np.ndarray | None = None):
     """Seen faces merged per (cell, n_cameras); ``touch``: the faces that may share an
     edge with a face of their group (``None``: any)."""
@@ -667,7 +669,7 @@ def _overlap(faces: np.ndarray, face_cell: np.ndarray, face_n: np.ndarray,
     uniq, group = np.unique(keys, return_inverse=True)
     group = group.reshape(-1)
     check = None if touch is None else np.bincount(group[touch], minlength=len(uniq)) > 0
-    merged = group_faces(faces, group, len(uniq), check)
+    merged = gather(faces, group, len(uniq), check)
     return merged, uniq // top, uniq % top
 
 

@@ -29,13 +29,14 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from ..geometry import expand_pairs, run_steps
+from .rings import FaceRings
 
 __all__ = ["Traced", "trace", "trace_faces"]
 
 
 @dataclass
 class Traced:
-    """Faces of each group's noded linework, and the edges between them.
+    """Faces of each group's noded linework (``rings``), and the edges between them.
 
     ``part``, ``left`` and ``right`` describe the edges of the traced groups: the noded
     part each edge is (an index into ``shapely.get_parts(noded)``) and the face on its
@@ -43,7 +44,7 @@ class Traced:
     holds the first and last x, y of every noded part, ``part_group`` its group.
     """
 
-    faces: np.ndarray
+    rings: FaceRings
     group: np.ndarray
     ok: np.ndarray
     part: np.ndarray
@@ -51,6 +52,11 @@ class Traced:
     right: np.ndarray
     ends: np.ndarray
     part_group: np.ndarray
+
+    @property
+    def faces(self) -> np.ndarray:
+        """The faces as Polygons (made on each call)."""
+        return self.rings.polygons()
 
 
 def trace_faces(noded: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -72,7 +78,7 @@ def trace(noded: np.ndarray) -> Traced:
     ok = np.ones(len(noded), dtype=bool)
     xy, start, end, group, part, ends, part_group = _edges(noded, ok)
     none = np.empty(0, dtype=np.int64)
-    rounds = [(np.empty(0, dtype=object), none, none, none, none)]
+    rounds = [(FaceRings.empty(), none, none, none, none)]
     n_faces = 0
     for _ in range(_PRUNE_ROUNDS):
         if len(start) == 0:
@@ -85,8 +91,9 @@ def trace(noded: np.ndarray) -> Traced:
     # still cut edges after the last round (such groups never made faces: a group's faces
     # come from the one round in which it had no cut edge)
     ok[np.unique(group)] = False
-    faces, face_group, e_part, e_left, e_right = (np.concatenate(c) for c in
-                                                  zip(*rounds, strict=True))
+    faces = FaceRings.concat([r[0] for r in rounds])
+    face_group, e_part, e_left, e_right = (np.concatenate([r[j] for r in rounds])
+                                           for j in range(1, 5))
     return Traced(faces, face_group, ok, e_part, e_left, e_right, ends, part_group)
 
 
@@ -99,7 +106,10 @@ def _shift(face: np.ndarray, by: int) -> np.ndarray:
 _PRUNE_ROUNDS = 6
 
 
-def _trace(xy, start, end, group, ok) -> tuple[np.ndarray, ...]:
+_Round = tuple[FaceRings, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
+def _trace(xy, start, end, group, ok) -> _Round:
     """One round of :func:`trace` on the edges ``start..end`` of ``xy``: the faces of the
     groups without cut edges, which edges are cut edges (their groups are left for the
     next round; other faults clear ``ok``), and the edges of the faces with the face on
@@ -125,28 +135,28 @@ def _trace(xy, start, end, group, ok) -> tuple[np.ndarray, ...]:
     usable = ok & ~retry
     shells = np.flatnonzero(~outside & usable[cycle_group])
     if len(shells) == 0:
-        return np.empty(0, dtype=object), none, cut, none, none, none
+        return FaceRings.empty(), none, cut, none, none, none
     parent = _parent_faces(rings, shells, area, cycle_group, component,
                            np.flatnonzero(outside & usable[cycle_group]))
     holes = np.flatnonzero(parent >= 0)
     owner = np.concatenate([shells, parent[holes]])
     is_hole = np.concatenate([np.zeros(len(shells), bool), np.ones(len(holes), bool)])
     order = np.lexsort((is_hole, owner))
-    faces = rings.polygons(np.concatenate([shells, holes])[order],
-                           np.searchsorted(shells, owner[order]))
+    faces = rings.face_rings(np.concatenate([shells, holes])[order],
+                             np.searchsorted(shells, owner[order]))
     pinched = _pinched(graph.org, cycle, n_cycles)[np.concatenate([shells, holes])]
     fix = np.unique(np.searchsorted(shells, owner[pinched]))
     if len(fix):
         holes_area = np.zeros(len(shells))  # (outside cycles have negative areas)
         np.add.at(holes_area, np.searchsorted(shells, parent[holes]), area[holes])
-        bad = _mend_pinched(faces, fix, area[shells[fix]] + holes_area[fix])
+        faces, bad = _mend_pinched(faces, fix, area[shells[fix]] + holes_area[fix])
         ok[cycle_group[shells[fix[bad]]]] = False
     keep = ok[cycle_group[shells]]
     face_of = np.full(n_cycles, -1, dtype=np.int64)  # a hole belongs to its shell's face
     face_of[shells[keep]] = np.arange(int(keep.sum()))
     face_of[holes] = face_of[parent[holes]]
     edge = np.flatnonzero(ok[group] & ~retry[group])
-    return (faces[keep], cycle_group[shells][keep], cut, edge, face_of[cycle[2 * edge]],
+    return (faces.take(keep), cycle_group[shells][keep], cut, edge, face_of[cycle[2 * edge]],
             face_of[cycle[2 * edge + 1]])
 
 
@@ -190,24 +200,24 @@ def _line_parts(noded: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray] 
     multi = kind == _WKB_MULTILINE
     left = np.where(multi, _uint32(buf, base + 5), 1)
     at = np.where(multi, base + 9, base)  # the first part's header
-    group = present
-    got_at, got_n, got_group = [], [], []
-    while len(at):  # one round per part rank, over every group that has so many
+    part_group = np.repeat(present, left)
+    # part j of the blob b goes to slot first[b] + j
+    slot = np.cumsum(left) - left
+    n_parts = int(left.sum())
+    part_at = np.zeros(n_parts, dtype=np.int64)
+    points = np.zeros(n_parts, dtype=np.int64)
+    while len(at):  # one round per part rank, over every blob that has so many
         keep = left > 0
-        at, left, group = at[keep], left[keep], group[keep]
+        at, left, slot = at[keep], left[keep], slot[keep]
         n = _uint32(buf, at + 5)
-        got_at.append(at)
-        got_n.append(n)
-        got_group.append(group)
-        at, left = at + 9 + 16 * n, left - 1
-    part_at = np.concatenate(got_at)
-    order = np.argsort(part_at)  # (the buffer runs group by group)
+        part_at[slot], points[slot] = at, n
+        at, left, slot = at + 9 + 16 * n, left - 1, slot + 1
     # the coordinates: the buffer without its headers (9 bytes a multi and a part)
     head = np.concatenate([base[multi], part_at])
     coordinate = np.ones(len(buf), dtype=bool)
     coordinate[(head[:, None] + np.arange(9)).reshape(-1)] = False
     xy = buf[coordinate].view("<f8").reshape(-1, 2)
-    return xy, np.concatenate(got_n)[order], np.concatenate(got_group)[order]
+    return xy, points, part_group
 
 
 _WKB_LINE, _WKB_MULTILINE = 2, 5
@@ -218,16 +228,19 @@ def _uint32(buf: np.ndarray, at: np.ndarray) -> np.ndarray:
     return buf[at[:, None] + np.arange(4)].view("<u4")[:, 0].astype(np.int64)
 
 
-def _mend_pinched(faces: np.ndarray, fix: np.ndarray, want: np.ndarray) -> np.ndarray:
-    """Mend (in place) the faces ``fix`` whose boundary touches itself at a vertex: one
-    cycle passes there twice, and GEOS's polygonize makes the touching loop a hole, as
-    ``make_valid`` does. Returns which could not be mended to one polygon of area
-    ``want``."""
-    fixed = shapely.make_valid(faces[fix])
+def _mend_pinched(faces: FaceRings, fix: np.ndarray, want: np.ndarray
+                  ) -> tuple[FaceRings, np.ndarray]:
+    """The faces with those ``fix`` mended (their boundary touches itself at a vertex:
+    one cycle passes there twice, and GEOS's polygonize makes the touching loop a hole,
+    as ``make_valid`` does); and which of ``fix`` could not be mended to one polygon of
+    area ``want``."""
+    fixed = shapely.make_valid(faces.take(fix).polygons())
     good = (shapely.get_type_id(fixed) == 3) & (
         np.abs(shapely.area(fixed) - want) <= 1e-9 * want + 1e-12)
-    faces[fix] = fixed
-    return ~good
+    order = np.arange(len(faces))
+    order[fix[good]] = len(faces) + np.arange(int(good.sum()))
+    both = FaceRings.concat([faces, FaceRings.from_polygons(fixed[good])])
+    return both.take(order), ~good
 
 
 def _pinched(org: np.ndarray, cycle: np.ndarray, n_cycles: int) -> np.ndarray:
@@ -398,22 +411,21 @@ class _Rings:
         self.first = np.searchsorted(ring_of, np.arange(int(ring_of[-1]) + 1))
         self._bounds: tuple[np.ndarray, ...] | None = None
 
-    def polygons(self, which: np.ndarray, polygon_of: np.ndarray) -> np.ndarray:
-        """Polygons of the cycles ``which`` (in that order): cycle ``which[j]`` is a ring of
-        polygon ``polygon_of[j]`` (sorted, shell first, every polygon 0..k-1 present).
-
-        Made in one call from the coordinates (``shapely.from_ragged_array``), with no
-        LinearRing objects in between: several times cheaper than rings then polygons.
-        """
+    def face_rings(self, which: np.ndarray, polygon_of: np.ndarray) -> FaceRings:
+        """The cycles ``which`` (in that order) as faces: cycle ``which[j]`` is a ring of
+        face ``polygon_of[j]`` (sorted, shell first, every face 0..k-1 present)."""
         size = np.diff(np.r_[self.first, len(self.ring_of)])[which] + 1
         step = run_steps(size)
         ring_end = np.cumsum(size)
         step[ring_end - 1] = 0  # each ring closed by its first point again
         closed = self.idx[np.repeat(self.first[which], size) + step]
-        ring_offsets = np.r_[0, ring_end]
-        polygon_offsets = np.r_[0, np.cumsum(np.bincount(polygon_of))]
-        return shapely.from_ragged_array(shapely.GeometryType.POLYGON, self.xy[closed],
-                                         (ring_offsets, polygon_offsets))
+        return FaceRings(self.xy[closed], np.r_[0, ring_end],
+                         np.r_[0, np.cumsum(np.bincount(polygon_of))])
+
+    def polygons(self, which: np.ndarray, polygon_of: np.ndarray) -> np.ndarray:
+        """:meth:`face_rings` made Polygons, in one call from the coordinates (no
+        LinearRing objects in between: several times cheaper than rings then polygons)."""
+        return self.face_rings(which, polygon_of).polygons()
 
     def first_point(self, which: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """x and y of the first point of the cycles ``which``."""

@@ -9,7 +9,8 @@ import shapely
 from ..geometry import balanced_chunks, group_union, map_threads, polygonal, worker_threads
 from ..progress import Progress
 
-__all__ = ["TOUCH_M", "SLIVER_M", "edge_shadows", "cut_views", "without_slivers", "slivers"]
+__all__ = ["TOUCH_M", "SLIVER_M", "edge_shadows", "cut_views", "without_slivers", "slivers",
+           "narrow"]
 
 
 #: A camera this close (m) to a footprint or wall is mounted on it.
@@ -65,11 +66,15 @@ def without_slivers(polygons: np.ndarray) -> np.ndarray:
     return out
 
 
-def slivers(polygons: np.ndarray, area: np.ndarray | None = None) -> np.ndarray:
-    """Which ``polygons`` (of ``area`` when known) are narrower than :data:`SLIVER_M` on
-    average."""
-    area = shapely.area(polygons) if area is None else area
-    return 2.0 * area < SLIVER_M * shapely.length(polygons)
+def slivers(polygons: np.ndarray) -> np.ndarray:
+    """Which ``polygons`` are narrower than :data:`SLIVER_M` on average."""
+    return narrow(shapely.area(polygons), shapely.length(polygons))
+
+
+def narrow(area: np.ndarray, perimeter: np.ndarray) -> np.ndarray:
+    """Which shapes of ``area`` and ``perimeter`` are narrower than :data:`SLIVER_M` on
+    average (2 x area / perimeter)."""
+    return 2.0 * area < SLIVER_M * perimeter
 
 
 def edge_shadows(eye: np.ndarray, a: np.ndarray, b: np.ndarray, far: np.ndarray) -> np.ndarray:
