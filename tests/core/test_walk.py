@@ -8,7 +8,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from lever_grid.core.coverage.arrangement import coverage_by_cell, watch_areas
+from lever_grid.core.coverage.arrangement import coverage_by_cell, snap_unit, watch_areas
 from lever_grid.core.coverage.faces import trace
 from lever_grid.core.coverage.occlusion import occlude_views
 from lever_grid.core.coverage.views import view_polygons
@@ -129,7 +129,8 @@ def test_real_buildings_occluded_views_same_overlap_as_an_overlay():
     """Helsinki's OpenStreetMap buildings: watch areas are 150 m blocks minus footprints,
     cameras at random street points see past no building. Overlap area per (cell, n) and
     cameras per cell equal those of an independent chain (each cell's watch area cut by
-    its views one after the other) within 1e-9 relative."""
+    its views one after the other) within 1e-9 relative (a snap-rounded cell: within
+    what the grid moves)."""
     blds = gpd.read_file(REAL / "helsinki_centre.gpkg", layer="buildings").to_crs(3067)
     blds = clean_polygons(blds.geometry.to_numpy())  # (as the pipeline repairs them)
     blds = blds[~shapely.is_empty(blds)]
@@ -152,8 +153,13 @@ def test_real_buildings_occluded_views_same_overlap_as_an_overlay():
                                                   shapely.area(cov.overlap_geoms), strict=True)}
     assert len(want) > 60
     assert got.keys() == want.keys()
-    for key, a in want.items():
-        assert abs(got[key] - a) <= 1e-9 * a + 1e-6, key
+    # a cell the floating-point noders fail is snap-rounded (one of the 20 here), its
+    # faces moved by up to the grid: within grid x perimeter (data-model.md), not 1e-9
+    loose = {key for key, a in want.items() if abs(got[key] - a) > 1e-9 * a + 1e-6}
+    assert len({c for c, _ in loose}) <= 1
+    grid = snap_unit(watch, views) * 2.0**16
+    for c, k in loose:
+        assert abs(got[c, k] - want[c, k]) <= grid * shapely.length(watch[c]), (c, k)
     assert np.array_equal(cov.cameras, cams)
 
 

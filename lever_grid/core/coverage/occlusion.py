@@ -130,7 +130,8 @@ def _building_shadows(points, views, parts, mount, reach):
 def _oriented_edges(polygons: np.ndarray):
     """Edges (a, b) of every ring with the polygon's interior on their left.
 
-    Returns a, b (k x 2 arrays) and the index of the polygon each edge belongs to.
+    Returns a, b (k x 2 arrays), the index of the polygon each edge belongs to and of its
+    ring (edges of a ring are consecutive, in the ring's order).
     """
     rings, ring_poly = shapely.get_rings(polygons, return_index=True)
     coords, vertex_ring = shapely.get_coordinates(rings, return_index=True)
@@ -145,7 +146,14 @@ def _oriented_edges(polygons: np.ndarray):
     # exterior rings counter-clockwise, holes clockwise: the interior is on the left
     flip = np.where(first, twice_area < 0, twice_area > 0)[edge_ring]
     a, b = np.where(flip[:, None], b, a), np.where(flip[:, None], a, b)
-    return a, b, ring_poly[edge_ring]
+    # a flipped ring runs backwards: put its edges back in the order they now chain up
+    order = np.lexsort((np.where(flip, -np.arange(len(a)), np.arange(len(a))), edge_ring))
+    return a[order], b[order], ring_poly[edge_ring][order], edge_ring[order]
+
+
+#: Facing edges that chain up are cast as one shadow while they span at most this angle
+#: seen from the eye (radians); an edge wider than it casts its own.
+_CHAIN_SPAN = np.pi / 3
 
 
 def shadow_polygons(
@@ -156,23 +164,74 @@ def shadow_polygons(
     Each edge (a, b) seen from its outer side gives the polygon a, b, b', m', a' where
     a' and b' are a and b pushed ``reach[k]`` further away from the eye and m' lies far
     out on the bisector, so the shadow reaches past the view's range even for edges that
-    subtend nearly 180°. The polygons are valid by construction. Returns the shadows and,
-    for each, the pair index k it came from.
+    subtend nearly 180°. Consecutive facing edges of a ring cast one polygon together
+    (a1 … an, b', m', a1': the chain turns one way seen from the eye), in runs spanning
+    up to 2 × :data:`_CHAIN_SPAN`, with the far points pushed out past twice the chain's
+    distance, so the far side never comes back across the chain: half as many polygons
+    for the union, and no shared rays. The polygons are valid by construction. Returns
+    the shadows and, for each, the pair index k it came from.
     """
     eyes = np.asarray(eyes, dtype=object)
     reach = np.asarray(reach, dtype=float)
-    a, b, pair = _oriented_edges(np.asarray(buildings, dtype=object))
+    a, b, pair, ring = _oriented_edges(np.asarray(buildings, dtype=object))
     eye = shapely.get_coordinates(eyes)[pair]
-    far = reach[pair][:, None]
     da, db = a - eye, b - eye
-    la = np.hypot(da[:, 0], da[:, 1])[:, None]
-    lb = np.hypot(db[:, 0], db[:, 1])[:, None]
+    la = np.hypot(da[:, 0], da[:, 1])
+    lb = np.hypot(db[:, 0], db[:, 1])
     # cross(b - a, eye - a) < 0: the eye is on the right, outside the footprint
     facing = (b[:, 0] - a[:, 0]) * (-da[:, 1]) - (b[:, 1] - a[:, 1]) * (-da[:, 0])
     cross = da[:, 0] * db[:, 1] - da[:, 1] * db[:, 0]
-    ok = ((facing < 0) & (np.abs(cross) > 1e-12 * (la * lb)[:, 0])
-          & (la[:, 0] > 0) & (lb[:, 0] > 0))
-    a, b, da, db, la, lb, eye, far, pair = (
-        v[ok] for v in (a, b, da, db, la, lb, eye, far, pair)
-    )
-    return edge_shadows(eye, a, b, far[:, 0]), pair
+    ok = (facing < 0) & (np.abs(cross) > 1e-12 * (la * lb)) & (la > 0) & (lb > 0)
+    edge = np.flatnonzero(ok)
+    angle = np.arctan2(np.abs(cross[edge]), np.einsum("ij,ij->i", da[edge], db[edge]))
+    chain = _chains(edge, ring[edge], b[edge], a[edge], angle)
+    return _chain_shadows(eye[edge], a[edge], b[edge], la[edge], lb[edge],
+                          reach[pair[edge]], chain), pair[edge][_firsts(chain)]
+
+
+def _chains(edge, ring, b, a, angle) -> np.ndarray:
+    """Chain id of each facing edge: runs of consecutive edges of one ring (each starting
+    where the last ended) spanning up to 2 x :data:`_CHAIN_SPAN`; wide edges alone."""
+    follows = np.zeros(len(edge), dtype=bool)
+    follows[1:] = ((edge[1:] == edge[:-1] + 1) & (ring[1:] == ring[:-1])
+                   & (a[1:] == b[:-1]).all(axis=1))
+    run = np.cumsum(~follows) - 1
+    done = np.cumsum(angle) - angle  # angle before each edge, from its run's start
+    done -= done[np.flatnonzero(~follows)][run]
+    bucket = np.floor(done / _CHAIN_SPAN)
+    wide = angle > _CHAIN_SPAN
+    new = ~follows
+    new[1:] |= (bucket[1:] != bucket[:-1]) | wide[1:] | wide[:-1]
+    return np.cumsum(new) - 1
+
+
+def _firsts(chain: np.ndarray) -> np.ndarray:
+    return np.flatnonzero(np.r_[True, chain[1:] != chain[:-1]])
+
+
+def _chain_shadows(eye, a, b, la, lb, reach, chain) -> np.ndarray:
+    """One polygon a1 … an, bn, bn', m', a1' per chain (edges sorted by chain)."""
+    if len(chain) == 0:
+        return np.empty(0, dtype=object)
+    first = _firsts(chain)
+    last = np.r_[first[1:], len(chain)] - 1
+    size = last - first + 1
+    near = np.maximum.reduceat(np.maximum(la, lb), first)
+    # one edge: as far as the view reaches; several: past twice the chain's distance too
+    far = reach[first] + np.where(size > 1, 2.0 * near, 0.0)
+    e0, a0, b1 = eye[first], a[first], b[last]
+    u0 = (a0 - e0) / la[first][:, None]
+    u1 = (b1 - e0) / lb[last][:, None]
+    mid = u0 + u1
+    mid_len = np.hypot(mid[:, 0], mid[:, 1])[:, None]
+    side = np.stack([u0[:, 1], -u0[:, 0]], axis=1)  # away from the eye, past the edge
+    mid_dir = np.where(mid_len > 1e-9, mid / np.maximum(mid_len, 1e-12), side)
+    tail = np.stack([b1, b1 + u1 * far[:, None], e0 + mid_dir * ((near + far) * 2.0)[:, None],
+                     a0 + u0 * far[:, None], a0], axis=1)
+    per = size + 5
+    start = np.cumsum(per) - per
+    xy = np.empty((int(per.sum()), 2))
+    xy[start[chain] + (np.arange(len(chain)) - first[chain])] = a
+    xy[(start + size)[:, None] + np.arange(5)] = tail
+    return shapely.from_ragged_array(shapely.GeometryType.POLYGON, xy,
+                                     (np.r_[0, np.cumsum(per)], np.arange(len(per) + 1)))
