@@ -17,6 +17,7 @@ import shapely
 
 from ..geometry import group_union, polygonal
 from ..progress import Progress
+from .rings import ragged_polygons
 from .shadows import TOUCH_M, cut_views, edge_shadows
 from .walls import wall_shadows
 
@@ -233,5 +234,4 @@ def _chain_shadows(eye, a, b, la, lb, reach, chain) -> np.ndarray:
     xy = np.empty((int(per.sum()), 2))
     xy[start[chain] + (np.arange(len(chain)) - first[chain])] = a
     xy[(start + size)[:, None] + np.arange(5)] = tail
-    return shapely.from_ragged_array(shapely.GeometryType.POLYGON, xy,
-                                     (np.r_[0, np.cumsum(per)], np.arange(len(per) + 1)))
+    return ragged_polygons(xy, np.r_[0, np.cumsum(per)], np.arange(len(per) + 1))

@@ -18,7 +18,25 @@ import shapely
 
 from ..geometry import group_union, run_steps
 
-__all__ = ["FaceRings", "gather"]
+__all__ = ["FaceRings", "gather", "ragged_polygons"]
+
+
+#: ``shapely.from_ragged_array`` is used for polygons from shapely 2.2 on; with shapely 2.1
+#: (Debian 13's, and the QGIS 3.40 installers') it corrupted the heap on the bundled
+#: sample (QGIS aborted: "double free or corruption"), so there the rings are made first.
+_RAGGED_POLYGONS = tuple(int(v) for v in shapely.__version__.split(".")[:2]) >= (2, 2)
+
+
+def ragged_polygons(xy: np.ndarray, ring_start: np.ndarray, face_start: np.ndarray
+                    ) -> np.ndarray:
+    """Polygons from ragged arrays (see :class:`FaceRings`), in one vectorised call."""
+    if _RAGGED_POLYGONS:
+        return shapely.from_ragged_array(shapely.GeometryType.POLYGON, xy,
+                                         (ring_start, face_start))
+    ring_of = np.repeat(np.arange(len(ring_start) - 1), np.diff(ring_start))
+    rings = shapely.linearrings(np.ascontiguousarray(xy), indices=ring_of)
+    face_of = np.repeat(np.arange(len(face_start) - 1), np.diff(face_start))
+    return shapely.polygons(rings, indices=face_of)
 
 
 @dataclass
@@ -74,13 +92,15 @@ class FaceRings:
         """One Polygon per face."""
         if len(self) == 0:
             return np.empty(0, dtype=object)
-        return shapely.from_ragged_array(shapely.GeometryType.POLYGON, self.xy,
-                                         (self.ring_start, self.face_start))
+        return ragged_polygons(self.xy, self.ring_start, self.face_start)
 
     def multipolygons(self, counts: np.ndarray) -> np.ndarray:
         """The faces, in order, as MultiPolygons of ``counts[k]`` faces each."""
         if len(counts) == 0:
             return np.empty(0, dtype=object)
+        if not _RAGGED_POLYGONS:
+            return shapely.multipolygons(self.polygons(),
+                                         indices=np.repeat(np.arange(len(counts)), counts))
         return shapely.from_ragged_array(
             shapely.GeometryType.MULTIPOLYGON, self.xy,
             (self.ring_start, self.face_start, np.r_[0, np.cumsum(counts)]))
