@@ -18,7 +18,7 @@ import shapely
 from ..geometry import group_union, polygonal
 from ..progress import Progress
 from .rings import ragged_polygons
-from .shadows import TOUCH_M, cut_views, edge_shadows
+from .shadows import TOUCH_M, cut_views, edge_shadows, far_middle
 from .walls import wall_shadows
 
 __all__ = ["occlude_views", "shadow_polygons", "edge_shadows", "cut_views", "indoor_halls",
@@ -223,11 +223,8 @@ def _chain_shadows(eye, a, b, la, lb, reach, chain) -> np.ndarray:
     e0, a0, b1 = eye[first], a[first], b[last]
     u0 = (a0 - e0) / la[first][:, None]
     u1 = (b1 - e0) / lb[last][:, None]
-    mid = u0 + u1
-    mid_len = np.hypot(mid[:, 0], mid[:, 1])[:, None]
-    side = np.stack([u0[:, 1], -u0[:, 0]], axis=1)  # away from the eye, past the edge
-    mid_dir = np.where(mid_len > 1e-9, mid / np.maximum(mid_len, 1e-12), side)
-    tail = np.stack([b1, b1 + u1 * far[:, None], e0 + mid_dir * ((near + far) * 2.0)[:, None],
+    m_far = far_middle(e0, u0, u1, ((near + far) * 2.0)[:, None])
+    tail = np.stack([b1, b1 + u1 * far[:, None], m_far,
                      a0 + u0 * far[:, None], a0], axis=1)
     per = size + 5
     start = np.cumsum(per) - per

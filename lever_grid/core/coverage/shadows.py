@@ -77,6 +77,20 @@ def narrow(area: np.ndarray, perimeter: np.ndarray) -> np.ndarray:
     return 2.0 * area < SLIVER_M * perimeter
 
 
+def far_middle(eye: np.ndarray, ua: np.ndarray, ub: np.ndarray,
+               radius: np.ndarray) -> np.ndarray:
+    """The point ``radius`` from ``eye`` on the bisector of the unit directions ``ua`` and
+    ``ub`` (k x 2; ``radius`` k x 1): the far middle corner of a shadow.
+
+    Where the two directions are opposite, the normal to ``ua`` pointing past the edge.
+    """
+    mid = ua + ub
+    mid_len = np.hypot(mid[:, 0], mid[:, 1])[:, None]
+    side = np.stack([ua[:, 1], -ua[:, 0]], axis=1)  # away from the eye, past the edge
+    mid_dir = np.where(mid_len > 1e-9, mid / np.maximum(mid_len, 1e-12), side)
+    return eye + mid_dir * radius
+
+
 def edge_shadows(eye: np.ndarray, a: np.ndarray, b: np.ndarray, far: np.ndarray) -> np.ndarray:
     """Shadow polygons a, b, b', m', a' of the segments (a, b) seen from ``eye`` (k x 2).
 
@@ -89,10 +103,6 @@ def edge_shadows(eye: np.ndarray, a: np.ndarray, b: np.ndarray, far: np.ndarray)
     ua, ub = da / la, db / lb
     a_far = a + ua * far
     b_far = b + ub * far
-    mid = ua + ub
-    mid_len = np.hypot(mid[:, 0], mid[:, 1])[:, None]
-    side = np.stack([ua[:, 1], -ua[:, 0]], axis=1)  # away from the eye, past the edge
-    mid_dir = np.where(mid_len > 1e-9, mid / np.maximum(mid_len, 1e-12), side)
-    m_far = eye + mid_dir * (np.maximum(la, lb) + far) * 2.0
+    m_far = far_middle(eye, ua, ub, (np.maximum(la, lb) + far) * 2.0)
     ring = np.stack([a, b, b_far, m_far, a_far, a], axis=1)
     return shapely.polygons(ring)
