@@ -10,7 +10,7 @@ import shapely
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from lever_grid.core.coverage.occlusion import occlude_views
+from lever_grid.core.coverage.occlusion import DIP_M, occlude_views
 from lever_grid.core.coverage.views import QUAD_SEGS, view_polygons
 from lever_grid.core.coverage.watchpoints import points_seen
 from lever_grid.core.errors import InputError
@@ -90,9 +90,10 @@ def test_wall_between_camera_and_target():
     # view is a 64-gon)
     assert plain[0].area - view.area == pytest.approx(50**2 * np.arctan(0.5) - 50, rel=1e-2)
     # against the same wall drawn as a 20 cm thick building: the line hides less, by
-    # the wall's own 2 m² plus the 20 cm-deeper shadow's slice
+    # the wall's own 2 m² plus the 20 cm-deeper shadow's slice (the building's view ends
+    # up to DIP_M inside its wall)
     _, thick = seen([cam], [50], [], buildings=np.array([shapely.box(10, -5, 10.2, 5)]))
-    assert thick[0].within(view.buffer(1e-6))
+    assert thick[0].within(view.buffer(DIP_M))
 
 
 def test_wall_hides_the_points_the_oracle_hides():

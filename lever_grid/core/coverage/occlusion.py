@@ -4,8 +4,11 @@ The visible part of a view is the view minus, for every building near the camera
 shadow the building casts away from the camera (a 2D isovist). The shadow of a building
 is the union of the shadows of its edges that face the camera: a ray from the camera
 into a footprint always crosses such an edge first, so the footprint itself lies in
-them too. A building that contains or touches the camera (within 1 cm: a camera on a
-wall or inside a gatehouse) is not an occluder for that camera: it sees outward.
+them too, but for a thin triangle behind the middle of each facing wall (at most
+:data:`DIP_M` deep): a view ends a hair inside the wall rather than along it, so views of
+different cameras never share a wall's line, where GEOS's iterated noder gives up (see
+:func:`_dips`). A building that contains or touches the camera (within 1 cm: a camera on
+a wall or inside a gatehouse) is not an occluder for that camera: it sees outward.
 
 Footprints are expected valid (``cell_layer.normalize_polygons`` repairs them).
 """
@@ -21,11 +24,18 @@ from .rings import ragged_polygons
 from .shadows import TOUCH_M, cut_views, edge_shadows, far_middle
 from .walls import wall_shadows
 
-__all__ = ["occlude_views", "shadow_polygons", "edge_shadows", "cut_views", "indoor_halls",
-           "footprint_parts"]
+__all__ = ["DIP_M", "occlude_views", "shadow_polygons", "edge_shadows", "cut_views",
+           "indoor_halls", "footprint_parts"]
 
 
 _TOUCH_M = TOUCH_M  # a camera this close to a footprint is on its wall
+
+#: How far (m, at most) a shadow's near side dips into the footprint behind the middle of
+#: each wall it is cast from, and so how far a view reaches into a building that blocks it.
+DIP_M = 1e-4
+
+#: Shallower dips than this (m: footprints with vertices this close) are not made.
+_MIN_DIP_M = 1e-6
 
 
 def occlude_views(
@@ -124,7 +134,9 @@ def _building_shadows(points, views, parts, mount, reach):
     view_i, part_i = view_i[~own], part_i[~own]
     if len(view_i) == 0:
         return np.empty(0, dtype=object), np.empty(0, dtype=np.intp)
-    shadows, pair = shadow_polygons(points[view_i], parts[part_i], reach[view_i])
+    used, inverse = np.unique(part_i, return_inverse=True)
+    clearance = shapely.minimum_clearance(parts[used])[inverse.reshape(-1)]
+    shadows, pair = shadow_polygons(points[view_i], parts[part_i], reach[view_i], clearance)
     return shadows, view_i[pair]
 
 
@@ -158,7 +170,8 @@ _CHAIN_SPAN = np.pi / 3
 
 
 def shadow_polygons(
-    eyes: np.ndarray, buildings: np.ndarray, reach: np.ndarray
+    eyes: np.ndarray, buildings: np.ndarray, reach: np.ndarray,
+    clearance: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Shadows cast by the edges of ``buildings[k]`` (polygons) facing ``eyes[k]``.
 
@@ -169,12 +182,17 @@ def shadow_polygons(
     (a1 … an, b', m', a1': the chain turns one way seen from the eye), in runs spanning
     up to 2 × :data:`_CHAIN_SPAN`, with the far points pushed out past twice the chain's
     distance, so the far side never comes back across the chain: half as many polygons
-    for the union, and no shared rays. The polygons are valid by construction. Returns
-    the shadows and, for each, the pair index k it came from.
+    for the union, and no shared rays. The near side dips into the footprint behind the
+    middle of each edge (:func:`_dips`; ``clearance``: ``shapely.minimum_clearance`` of
+    each building, found here if not given). The polygons are valid by construction.
+    Returns the shadows and, for each, the pair index k it came from.
     """
     eyes = np.asarray(eyes, dtype=object)
+    buildings = np.asarray(buildings, dtype=object)
     reach = np.asarray(reach, dtype=float)
-    a, b, pair, ring = _oriented_edges(np.asarray(buildings, dtype=object))
+    if clearance is None:
+        clearance = shapely.minimum_clearance(buildings)
+    a, b, pair, ring = _oriented_edges(buildings)
     eye = shapely.get_coordinates(eyes)[pair]
     da, db = a - eye, b - eye
     la = np.hypot(da[:, 0], da[:, 1])
@@ -186,8 +204,9 @@ def shadow_polygons(
     edge = np.flatnonzero(ok)
     angle = np.arctan2(np.abs(cross[edge]), np.einsum("ij,ij->i", da[edge], db[edge]))
     chain = _chains(edge, ring[edge], b[edge], a[edge], angle)
+    dip, dipped = _dips(eye[edge], a[edge], b[edge], np.asarray(clearance)[pair[edge]])
     return _chain_shadows(eye[edge], a[edge], b[edge], la[edge], lb[edge],
-                          reach[pair[edge]], chain), pair[edge][_firsts(chain)]
+                          reach[pair[edge]], chain, dip, dipped), pair[edge][_firsts(chain)]
 
 
 def _chains(edge, ring, b, a, angle) -> np.ndarray:
@@ -210,8 +229,40 @@ def _firsts(chain: np.ndarray) -> np.ndarray:
     return np.flatnonzero(np.r_[True, chain[1:] != chain[:-1]])
 
 
-def _chain_shadows(eye, a, b, la, lb, reach, chain) -> np.ndarray:
-    """One polygon a1 … an, bn, bn', m', a1' per chain (edges sorted by chain)."""
+def _dips(eye, a, b, clearance) -> tuple[np.ndarray, np.ndarray]:
+    """The point behind the middle of each facing edge (a, b: interior on the left) where
+    a shadow's near side dips into the footprint (a, dip, b), and whether there is one.
+
+    The triangle a, dip, b lies inside the footprint: its depth is at most :data:`DIP_M`,
+    a quarter of the edge and half the footprint's minimum clearance (so no other edge
+    comes within it, and the edges at a and b turn away by more than its angles there).
+    The depth varies with where the eye sees the edge from (smoothly, between 0.1 and 1
+    of that bound): the near sides of two cameras' shadows then never coincide, so their
+    views never share a segment behind a wall. An edge seen so nearly edge-on that its
+    dip would not lie strictly between a and b seen from the eye keeps a straight side.
+    """
+    d = b - a
+    length = np.hypot(d[:, 0], d[:, 1])
+    mid = 0.5 * (a + b)
+    em = mid - eye
+    wobble = 0.55 + 0.45 * np.sin(7.0 * np.arctan2(em[:, 1], em[:, 0])
+                                  + np.hypot(em[:, 0], em[:, 1]))
+    depth = np.minimum(np.minimum(DIP_M, 0.25 * length), 0.5 * clearance) * wobble
+    inward = np.stack([-d[:, 1], d[:, 0]], axis=1) / np.maximum(length, 1e-300)[:, None]
+    dip = mid + inward * depth[:, None]
+    ea, ec, eb = a - eye, dip - eye, b - eye
+    turn = np.sign(ea[:, 0] * eb[:, 1] - ea[:, 1] * eb[:, 0])
+    margin = 1e-9 * np.hypot(ec[:, 0], ec[:, 1])
+    before = (ea[:, 0] * ec[:, 1] - ea[:, 1] * ec[:, 0]) * turn
+    after = (ec[:, 0] * eb[:, 1] - ec[:, 1] * eb[:, 0]) * turn
+    dipped = ((depth >= _MIN_DIP_M) & (before > margin * np.hypot(ea[:, 0], ea[:, 1]))
+              & (after > margin * np.hypot(eb[:, 0], eb[:, 1])))
+    return dip, dipped
+
+
+def _chain_shadows(eye, a, b, la, lb, reach, chain, dip, dipped) -> np.ndarray:
+    """One polygon a1, dip1, … an, dipn, bn, bn', m', a1' per chain (edges sorted by
+    chain; a dip only where ``dipped``)."""
     if len(chain) == 0:
         return np.empty(0, dtype=object)
     first = _firsts(chain)
@@ -226,9 +277,13 @@ def _chain_shadows(eye, a, b, la, lb, reach, chain) -> np.ndarray:
     m_far = far_middle(e0, u0, u1, ((near + far) * 2.0)[:, None])
     tail = np.stack([b1, b1 + u1 * far[:, None], m_far,
                      a0 + u0 * far[:, None], a0], axis=1)
-    per = size + 5
+    slots = 1 + dipped.astype(np.int64)  # a, and its dip where it has one
+    taken = np.cumsum(slots) - slots  # slots before each edge, from the first chain's start
+    per = np.add.reduceat(slots, first) + 5
     start = np.cumsum(per) - per
+    at = start[chain] + taken - taken[first][chain]
     xy = np.empty((int(per.sum()), 2))
-    xy[start[chain] + (np.arange(len(chain)) - first[chain])] = a
-    xy[(start + size)[:, None] + np.arange(5)] = tail
+    xy[at] = a
+    xy[at[dipped] + 1] = dip[dipped]
+    xy[(start + per - 5)[:, None] + np.arange(5)] = tail
     return ragged_polygons(xy, np.r_[0, np.cumsum(per)], np.arange(len(per) + 1))
