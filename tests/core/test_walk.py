@@ -127,26 +127,31 @@ def _overlay_counts(watch: np.ndarray, views: np.ndarray) -> tuple[dict, np.ndar
     return want, cams
 
 
+def _helsinki_blocks(seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Helsinki's OpenStreetMap buildings (repaired as the pipeline does): 20 cells of
+    150 m, their watch areas (cells minus footprints) and occluded views of cameras at
+    random points outside the footprints."""
+    blds = gpd.read_file(REAL / "helsinki_centre.gpkg", layer="buildings").to_crs(3067)
+    blds = clean_polygons(blds.geometry.to_numpy())
+    blds = blds[~shapely.is_empty(blds)]
+    x0, y0, x1, y1 = shapely.total_bounds(blds)
+    gx, gy = np.meshgrid(np.arange(x0, x1, 150.0)[:5], np.arange(y0, y1, 150.0)[:4])
+    cells = shapely.box(gx.ravel(), gy.ravel(), gx.ravel() + 150, gy.ravel() + 150)
+    rng = np.random.default_rng(seed)
+    pts = shapely.points(rng.uniform([x0, y0], [x0 + 750, y0 + 600], (400, 2)))
+    pts = np.delete(pts, shapely.STRtree(blds).query(pts, predicate="intersects")[0])
+    n = len(pts)
+    heading = np.where(rng.random(n) < 0.5, rng.uniform(0, 360, n), np.nan)
+    views = view_polygons(pts, rng.uniform(15, 60, n), heading, np.full(n, 100.0))
+    return cells, watch_areas(cells, buildings=blds), occlude_views(pts, views, blds)
+
+
 def test_real_buildings_occluded_views_same_overlap_as_an_overlay():
     """Helsinki's OpenStreetMap buildings: watch areas are 150 m blocks minus footprints,
     cameras at random street points see past no building. Overlap area per (cell, n) and
     cameras per cell equal those of an independent chain (each cell's watch area cut by
     its views one after the other) within 1e-9 relative."""
-    blds = gpd.read_file(REAL / "helsinki_centre.gpkg", layer="buildings").to_crs(3067)
-    blds = clean_polygons(blds.geometry.to_numpy())  # (as the pipeline repairs them)
-    blds = blds[~shapely.is_empty(blds)]
-    x0, y0, x1, y1 = shapely.total_bounds(blds)
-    gx, gy = np.meshgrid(np.arange(x0, x1, 150.0)[:5], np.arange(y0, y1, 150.0)[:4])
-    cells = shapely.box(gx.ravel(), gy.ravel(), gx.ravel() + 150, gy.ravel() + 150)
-    rng = np.random.default_rng(11)
-    pts = shapely.points(rng.uniform([x0, y0], [x0 + 750, y0 + 600], (400, 2)))
-    in_building = shapely.STRtree(blds).query(pts, predicate="intersects")[0]
-    pts = pts[~np.isin(np.arange(len(pts)), in_building)]
-    n = len(pts)
-    heading = np.where(rng.random(n) < 0.5, rng.uniform(0, 360, n), np.nan)
-    views = view_polygons(pts, rng.uniform(15, 60, n), heading, np.full(n, 100.0))
-    views = occlude_views(pts, views, blds)
-    watch = watch_areas(cells, buildings=blds)
+    cells, watch, views = _helsinki_blocks(11)
     with np.errstate(invalid="ignore"):
         cov = coverage_by_cell(cells, watch, views, min_blind_area=0.0)
         want, cams = _overlay_counts(watch, views)
@@ -177,21 +182,9 @@ def test_real_buildings_views_node_in_floating_point(seed, monkeypatch):
             raise
 
     monkeypatch.setattr(arrangement.shapely, "node", counted)
-    blds = gpd.read_file(REAL / "helsinki_centre.gpkg", layer="buildings").to_crs(3067)
-    blds = clean_polygons(blds.geometry.to_numpy())
-    blds = blds[~shapely.is_empty(blds)]
-    x0, y0, x1, y1 = shapely.total_bounds(blds)
-    gx, gy = np.meshgrid(np.arange(x0, x1, 150.0)[:5], np.arange(y0, y1, 150.0)[:4])
-    cells = shapely.box(gx.ravel(), gy.ravel(), gx.ravel() + 150, gy.ravel() + 150)
-    rng = np.random.default_rng(seed)
-    pts = shapely.points(rng.uniform([x0, y0], [x0 + 750, y0 + 600], (400, 2)))
-    pts = np.delete(pts, shapely.STRtree(blds).query(pts, predicate="intersects")[0])
-    n = len(pts)
-    heading = np.where(rng.random(n) < 0.5, rng.uniform(0, 360, n), np.nan)
-    views = occlude_views(pts, view_polygons(pts, rng.uniform(15, 60, n), heading,
-                                             np.full(n, 100.0)), blds)
+    cells, watch, views = _helsinki_blocks(seed)
     with np.errstate(invalid="ignore"):
-        coverage_by_cell(cells, watch_areas(cells, buildings=blds), views, min_blind_area=0.0)
+        coverage_by_cell(cells, watch, views, min_blind_area=0.0)
     assert len(calls) == 20
     assert failed == []
 
